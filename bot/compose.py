@@ -1,0 +1,129 @@
+"""Compose the Chinese reply: figures first, then verbatim quotes with their section,
+and a guard that refuses any number the cited article text does not contain."""
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+
+from bot.decide import ABSTAIN, ANSWER, CHITCHAT, HELP, REFUSE, Decision
+from bot.facts import FactBase
+from bot.numbers import numbers_in, unsupported_numbers
+
+logger = logging.getLogger(__name__)
+
+
+class UnsupportedNumber(ValueError):
+    """A reply stated a number that none of its cited quotes contains."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim quote of the article and the heading it stands under."""
+
+    fact_id: str
+    section: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the user sees, in parts (for HTML rendering) and as plain text."""
+
+    kind: str
+    lead: tuple[str, ...]           # the direct answer, figures first; or the abstention text
+    citations: tuple[Citation, ...] = ()
+    suggestions: tuple[str, ...] = ()
+
+    @property
+    def abstained(self) -> bool:
+        return self.kind != ANSWER
+
+    @property
+    def text(self) -> str:
+        return render(self, html_mode=False)
+
+    @property
+    def html(self) -> str:
+        return render(self, html_mode=True)
+
+
+def render(reply: Reply, html_mode: bool) -> str:
+    """Plain text or Telegram HTML; both show the same characters to the reader."""
+    esc = html.escape if html_mode else (lambda s: s)
+    bold = (lambda s: f"<b>{esc(s)}</b>") if html_mode else (lambda s: s)
+    lines = [bold(reply.lead[0]) if reply.kind == ANSWER else esc(reply.lead[0])]
+    lines += [esc(line) for line in reply.lead[1:]]
+    if reply.citations:
+        lines += ["", "📖 原文"]
+        for c in reply.citations:
+            lines.append(f"「{esc(c.section)}」")
+            lines.append(f"“{esc(c.quote)}”")
+    if reply.suggestions:
+        lines += ["", "你可以这样问："] + [f"· {esc(s)}" for s in reply.suggestions]
+    return "\n".join(lines)
+
+
+def check_numbers(reply: Reply, base: FactBase) -> None:
+    """Raise UnsupportedNumber if the reply states a number its citations do not contain.
+
+    Allowed sources: the cited quotes, their section headings, and the article's year."""
+    sources = [c.quote for c in reply.citations] + [c.section for c in reply.citations]
+    bad = unsupported_numbers(reply.text, sources, base.allowed_numbers)
+    if bad:
+        raise UnsupportedNumber(f"reply states {', '.join(sorted(set(bad)))} not found in its quotes")
+
+
+def _suggestions(base: FactBase, decision: Decision, n: int = 3) -> tuple[str, ...]:
+    """Questions the bot can answer, near the topic asked about, with no figures in them."""
+    order = [h.fact_id for h in decision.hits] + [f.id for f in base.facts[:: max(1, len(base.facts) // 12)]]
+    seen, out = set(), []
+    for fid in order:
+        fact = base.by_id(fid)
+        for q in fact.questions:
+            if not numbers_in(q) and fact.id not in seen and len(q) <= 30:
+                out.append(q)
+                seen.add(fact.id)
+                break
+        if len(out) == n:
+            break
+    return tuple(out)
+
+
+def _title(base: FactBase) -> str:
+    return f"《{base.meta.title}》"
+
+
+def _non_answer(decision: Decision, base: FactBase, nearby: Decision) -> Reply:
+    tips = _suggestions(base, nearby)
+    if decision.kind == HELP:
+        lead = (f"请直接输入关于{_title(base)}一文的问题，我会给出文中的确切数字和原文出处。",)
+    elif decision.kind == CHITCHAT:
+        lead = (f"你好！我是{_title(base)}（{base.meta.year}年）这篇文章的问答机器人，"
+                "可以回答文中关于山西工会工作的数字、人物、时间和做法。",)
+    elif decision.kind == REFUSE:
+        lead = (f"我只回答关于{_title(base)}一文的问题，不执行其他指令，也不会编造数字。",)
+    else:
+        lead = ("抱歉，这篇文章没有提到这个问题，我不知道答案。",)
+    reply = Reply(decision.kind, lead, (), tips)
+    check_numbers(reply, base)  # fixed texts: a failure here is a bug, not a user error
+    return reply
+
+
+def compose(decision: Decision, base: FactBase, nearby: Decision | None = None) -> Reply:
+    """Build the reply for a decision; `nearby` (the retrieval hits) steers suggestions.
+
+    An answer that fails the number guard is logged and replaced by an abstention."""
+    nearby = nearby or decision
+    if decision.kind != ANSWER:
+        return _non_answer(decision, base, nearby)
+    facts = [base.by_id(h.fact_id) for h in decision.hits]
+    lead = tuple(f.text for f in facts)
+    citations = tuple(Citation(f.id, f.section, f.quote_text) for f in facts)
+    reply = Reply(ANSWER, lead, citations)
+    try:
+        check_numbers(reply, base)
+    except UnsupportedNumber as exc:
+        logger.error("number guard rejected a reply from %s: %s", [f.id for f in facts], exc)
+        return _non_answer(Decision(ABSTAIN, reason="guard"), base, nearby)
+    return reply

@@ -1,0 +1,90 @@
+"""The one answer function every front end uses: normalise → retrieve → decide → compose."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass
+
+from bot import index as index_mod
+from bot.compose import Reply, compose
+from bot.decide import Decision, classify, decide
+from bot.embedder import Embedder, weights_fingerprint
+from bot.errors import IndexStateError
+from bot.facts import FactBase, load_facts
+from bot.normalize import clean, normalize
+from bot.retrieve import Retriever
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FactRef:
+    id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of one question, as the CLI prints it with --json."""
+
+    question: str
+    answer: str
+    abstained: bool
+    facts: tuple[FactRef, ...]
+    latency_ms: float
+    kind: str = ""
+    reason: str = ""
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["facts"] = [asdict(f) for f in self.facts]
+        return d
+
+
+class Engine:
+    """Facts, model and index, loaded once; `answer()` is safe to call from threads."""
+
+    def __init__(self, settings, base: FactBase, embedder: Embedder, index):
+        self.settings, self.base, self.embedder, self.index = settings, base, embedder, index
+        self.retriever = Retriever(index, embedder, base, settings)
+
+    @classmethod
+    def load(cls, settings, embedder: Embedder | None = None) -> "Engine":
+        """Load facts, model and index; rebuild or fail on a stale index per settings."""
+        base = load_facts(settings.facts_dir)
+        embedder = embedder or Embedder(settings.model, settings.threads)
+        weights = weights_fingerprint(settings.model)
+        expected = index_mod.expected_manifest(base.digest, settings.model, weights, settings)
+        try:
+            idx = index_mod.load(settings.index_dir, expected, embedder.dim)
+        except IndexStateError as exc:
+            if settings.on_stale != "rebuild":
+                raise
+            logger.warning("%s; rebuilding", exc)
+            index_mod.build(base, embedder, settings, weights, progress=False)
+            idx = index_mod.load(settings.index_dir, expected, embedder.dim)
+        return cls(settings, base, embedder, idx)
+
+    def prepare(self, question: str) -> str:
+        """The normalised, length-capped text that retrieval sees."""
+        return normalize(clean(question)[: self.settings.max_question_chars * 4])[: self.settings.max_question_chars]
+
+    def reply(self, question: str) -> tuple[Reply, Decision]:
+        text = self.prepare(question)
+        if classify(text):
+            decision = decide(text, [], self.base, self.settings)
+            return compose(decision, self.base), decision
+        hits = self.retriever.search(text)
+        decision = decide(text, hits, self.base, self.settings)
+        return compose(decision, self.base, Decision("nearby", tuple(hits[:3]))), decision
+
+    def answer(self, question: str) -> Answer:
+        """Answer one question; never raises for any input string."""
+        t0 = time.perf_counter()
+        reply, decision = self.reply(question)
+        ms = (time.perf_counter() - t0) * 1000
+        facts = tuple(FactRef(h.fact_id, round(h.confidence, 4)) for h in decision.hits) if not reply.abstained else ()
+        top = decision.hits[0] if decision.hits else None
+        logger.info("decision=%s reason=%s top=%s score=%s latency_ms=%.1f", reply.kind, decision.reason,
+                    top.fact_id if top else "-", f"{top.confidence:.3f}" if top else "-", ms)
+        return Answer(question, reply.text, reply.abstained, facts, round(ms, 1), reply.kind, decision.reason)

@@ -1,0 +1,159 @@
+"""Evaluation over a YAML question set: accuracy per style, abstention P/R, retrieval, latency."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from bot.decide import decide
+from bot.facts import squeeze
+
+GATE_IN_SCOPE = 0.95
+GATE_ABSTAIN = 0.95
+
+
+@dataclass(frozen=True)
+class Case:
+    q: str
+    in_scope: bool
+    label: str                      # style (in scope) or kind (out of scope)
+    any: tuple[str, ...] = ()
+    all: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()     # gold fact ids, when the set gives them
+
+
+@dataclass
+class Outcome:
+    case: Case
+    answer: str
+    abstained: bool
+    correct: bool
+    latency_ms: float
+    rank: int | None = None         # 1-based rank of the first relevant fact
+    reason: str = ""
+    facts: list = field(default_factory=list)
+
+
+def load_cases(path: Path) -> list[Case]:
+    """Read the schema: in_scope (q, style, any/all, facts?) and out_of_scope (q, kind)."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    cases = []
+    for item in data.get("in_scope", []):
+        if not item.get("any") and not item.get("all"):
+            raise ValueError(f"{path}: in-scope question without any/all: {item.get('q')!r}")
+        cases.append(Case(str(item["q"]), True, item.get("style", "plain"),
+                          tuple(map(str, item.get("any", []))), tuple(map(str, item.get("all", []))),
+                          tuple(item.get("facts", []))))
+    for item in data.get("out_of_scope", []):
+        cases.append(Case(str(item["q"]), False, item.get("kind", "other")))
+    return cases
+
+
+def is_correct(case: Case, answer: str, abstained: bool) -> bool:
+    if not case.in_scope:
+        return abstained
+    if abstained:
+        return False
+    text = squeeze(answer)
+    ok_all = all(squeeze(s) in text for s in case.all)
+    ok_any = not case.any or any(squeeze(s) in text for s in case.any)
+    return ok_all and ok_any
+
+
+def relevant_facts(case: Case, base) -> set[str]:
+    """Gold ids if given, else every fact whose statement or quote holds an expected string."""
+    if case.facts:
+        return set(case.facts)
+    wanted = [squeeze(s) for s in (*case.any, *case.all)]
+    return {f.id for f in base.facts
+            if any(w in squeeze(f.text + f.quote_text) for w in wanted)}
+
+
+def run(engine, cases: list[Case]) -> list[Outcome]:
+    """Answer every case once and record the rank of its first relevant fact."""
+    outcomes = []
+    for case in cases:
+        ans = engine.answer(case.q)
+        rank = None
+        if case.in_scope:
+            relevant = relevant_facts(case, engine.base)
+            ranked = engine.retriever.search(engine.prepare(case.q), k=len(engine.base.facts))
+            rank = next((i for i, h in enumerate(ranked, 1) if h.fact_id in relevant), None)
+        outcomes.append(Outcome(case, ans.answer, ans.abstained, is_correct(case, ans.answer, ans.abstained),
+                                ans.latency_ms, rank, ans.reason, [f.id for f in ans.facts]))
+    return outcomes
+
+
+def summarize(outcomes: list[Outcome], settings) -> dict:
+    """Every number the report prints."""
+    ins = [o for o in outcomes if o.case.in_scope]
+    outs = [o for o in outcomes if not o.case.in_scope]
+    by_label: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        key = ("in:" if o.case.in_scope else "out:") + o.case.label
+        by_label.setdefault(key, []).append(o)
+    abstained = [o for o in outcomes if o.abstained]
+    ranks = [o.rank for o in ins]
+    lat = np.array([o.latency_ms for o in outcomes]) if outcomes else np.zeros(1)
+    return {
+        "questions": {"in_scope": len(ins), "out_of_scope": len(outs)},
+        "accuracy": {
+            "in_scope": _ratio(sum(o.correct for o in ins), len(ins)),
+            "out_of_scope_abstention": _ratio(sum(o.abstained for o in outs), len(outs)),
+            "overall": _ratio(sum(o.correct for o in outcomes), len(outcomes)),
+            "by_style": {k: {"n": len(v), "accuracy": _ratio(sum(o.correct for o in v), len(v))}
+                         for k, v in sorted(by_label.items())},
+        },
+        "abstention": {
+            "precision": _ratio(sum(not o.case.in_scope for o in abstained), len(abstained)),
+            "recall": _ratio(sum(o.abstained for o in outs), len(outs)),
+        },
+        "retrieval": {
+            "hit@1": _ratio(sum(r == 1 for r in ranks), len(ranks)),
+            "hit@3": _ratio(sum(r is not None and r <= 3 for r in ranks), len(ranks)),
+            "mrr": round(float(np.mean([1 / r if r else 0 for r in ranks])) if ranks else 0.0, 4),
+        },
+        "latency_ms": {"p50": round(float(np.percentile(lat, 50)), 1),
+                       "p95": round(float(np.percentile(lat, 95)), 1)},
+        "settings": {k: (str(v) if isinstance(v, Path) else v)
+                     for k, v in dataclasses.asdict(settings).items()},
+    }
+
+
+def _ratio(n: int, d: int) -> float:
+    return round(n / d, 4) if d else 0.0
+
+
+def sweep(engine, cases: list[Case], grid: dict[str, list[float]]) -> list[dict]:
+    """Accuracy in and out of scope for each threshold setting, reusing one retrieval per case."""
+    prepared = []
+    for case in cases:
+        text = engine.prepare(case.q)
+        prepared.append((case, text, engine.retriever.search(text)))
+    rows = []
+    names = list(grid)
+    for values in np.array(np.meshgrid(*grid.values())).T.reshape(-1, len(names)):
+        s = dataclasses.replace(engine.settings, **dict(zip(names, map(float, values))))
+        tp = fp = fn = correct_in = 0
+        for case, text, hits in prepared:
+            d = decide(text, hits, engine.base, s)
+            ab = d.abstained
+            if case.in_scope:
+                correct_in += not ab and _covers(case, d, engine.base)
+                fp += ab
+            else:
+                tp += ab
+                fn += not ab
+        n_in = sum(c.in_scope for c, _, _ in prepared)
+        rows.append({**dict(zip(names, map(float, values))),
+                     "in_scope_accuracy": _ratio(correct_in, n_in),
+                     "abstain_precision": _ratio(tp, tp + fp), "abstain_recall": _ratio(tp, tp + fn)})
+    return rows
+
+
+def _covers(case: Case, decision, base) -> bool:
+    text = " ".join(base.by_id(h.fact_id).text + base.by_id(h.fact_id).quote_text for h in decision.hits)
+    return is_correct(case, text, False)

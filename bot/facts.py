@@ -1,0 +1,229 @@
+"""Curated facts: load, validate against the article, and report figure coverage."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.errors import FactsError
+from bot.numbers import figure_tokens, numbers_in
+
+FIELDS = ("id", "text", "quote", "section", "figures", "questions")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_WS = re.compile(r"\s+")
+
+
+def squeeze(text: str) -> str:
+    """The article's comparison form: all whitespace and page breaks removed."""
+    return _WS.sub("", text)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One self-contained statement of the article, with its verbatim support."""
+
+    id: str
+    text: str
+    quote: tuple[str, ...]
+    section: str
+    figures: tuple[str, ...]
+    questions: tuple[str, ...]
+    source: str = ""
+
+    @property
+    def quote_text(self) -> str:
+        return "……".join(self.quote)
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What the article is: title, paper, year and its section headings."""
+
+    title: str
+    paper: str
+    year: int
+    authors: str
+    sections: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FactBase:
+    """All facts plus the article they were checked against."""
+
+    facts: tuple[Fact, ...]
+    meta: Meta
+    article: str
+    digest: str
+
+    def by_id(self, fact_id: str) -> Fact:
+        return self._index()[fact_id]
+
+    def _index(self) -> dict[str, Fact]:
+        cache = self.__dict__.get("_by_id")
+        if cache is None:
+            cache = {f.id: f for f in self.facts}
+            object.__setattr__(self, "_by_id", cache)
+        return cache
+
+    @property
+    def allowed_numbers(self) -> frozenset[str]:
+        """Numbers a reply may state beyond its quotes: the article's own year, which
+        the article writes as 今年."""
+        return frozenset({str(self.meta.year)})
+
+
+def _as_tuple(value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    return (str(value),)
+
+
+def _check_fields(raw: dict, where: str) -> list[str]:
+    problems = []
+    for key in FIELDS:
+        if key not in raw:
+            problems.append(f"{where}: missing field '{key}'")
+        elif key != "figures" and not raw[key]:
+            problems.append(f"{where}: empty field '{key}'")
+    extra = set(raw) - set(FIELDS)
+    if extra:
+        problems.append(f"{where}: unknown field(s) {', '.join(sorted(extra))}")
+    return problems
+
+
+def _check_fact(fact: Fact, where: str, article: str, meta: Meta) -> list[str]:
+    problems = []
+    if not _SLUG.match(fact.id):
+        problems.append(f"{where}: id must be a lowercase slug (a-z, 0-9, -)")
+    for span in fact.quote:
+        if not span.strip():
+            problems.append(f"{where}: empty quote span")
+        elif squeeze(span) not in article:
+            problems.append(f"{where}: quote is not verbatim in the article: {span[:40]!r}")
+    quote = squeeze(fact.quote_text)
+    for fig in fact.figures:
+        if not fig.strip() or squeeze(fig) not in quote:
+            problems.append(f"{where}: figure {fig!r} is not in the quote")
+    allowed = set(numbers_in(quote)) | {str(meta.year)}
+    for fig in fact.figures:
+        allowed.update(numbers_in(fig))
+    for number in numbers_in(fact.text):
+        if number not in allowed:
+            problems.append(f"{where}: number {number} in text is not in the quote")
+    for fig in fact.figures:
+        for number in numbers_in(fig):
+            if number not in numbers_in(quote):
+                problems.append(f"{where}: number {number} in figures is not in the quote")
+    if fact.section not in meta.sections:
+        problems.append(f"{where}: section {fact.section!r} is not listed in meta.yaml")
+    if not 3 <= len(fact.questions) <= 6:
+        problems.append(f"{where}: needs 3-6 questions, has {len(fact.questions)}")
+    if any(not q.strip() for q in fact.questions):
+        problems.append(f"{where}: empty question")
+    return problems
+
+
+def _load_meta(facts_dir: Path) -> Meta:
+    path = facts_dir / "meta.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return Meta(raw["title"], raw["paper"], int(raw["year"]), raw.get("authors", ""),
+                    tuple(raw["sections"]))
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        raise FactsError(f"{path}: cannot read metadata ({exc})") from None
+
+
+def _read_yaml_list(path: Path) -> tuple[list, list[str]]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return [], [f"{path.name}: cannot parse YAML ({str(exc).splitlines()[0]})"]
+    if data is None:
+        return [], []
+    if not isinstance(data, list):
+        return [], [f"{path.name}: top level must be a list of facts"]
+    return data, []
+
+
+def load_facts(facts_dir: Path) -> FactBase:
+    """Load and validate every `facts/*.yaml`; raise FactsError listing all problems."""
+    facts_dir = Path(facts_dir)
+    meta = _load_meta(facts_dir)
+    try:
+        article_raw = (facts_dir / "article.txt").read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FactsError(f"{facts_dir / 'article.txt'}: cannot read the article ({exc})") from None
+    article = squeeze(article_raw)
+    facts, problems, seen = [], [], {}
+    files = sorted(p for p in facts_dir.glob("*.yaml") if p.name != "meta.yaml")
+    for path in files:
+        items, errs = _read_yaml_list(path)
+        problems += errs
+        for n, raw in enumerate(items, 1):
+            fid = raw.get("id") if isinstance(raw, dict) else None
+            where = f"{path.name}: {fid or f'item {n}'}"
+            if not isinstance(raw, dict):
+                problems.append(f"{where}: must be a mapping")
+                continue
+            field_problems = _check_fields(raw, where)
+            problems += field_problems
+            if field_problems:
+                continue
+            fact = Fact(str(raw["id"]), str(raw["text"]).strip(), _as_tuple(raw["quote"]),
+                        str(raw["section"]).strip(), _as_tuple(raw["figures"]),
+                        _as_tuple(raw["questions"]), path.name)
+            if fact.id in seen:
+                problems.append(f"{where}: duplicate id (also in {seen[fact.id]})")
+            seen[fact.id] = path.name
+            problems += _check_fact(fact, where, article, meta)
+            facts.append(fact)
+    if not facts and not problems:
+        problems.append(f"{facts_dir}: no facts found (*.yaml)")
+    if problems:
+        raise FactsError(f"{len(problems)} problem(s) in {facts_dir}:\n  " + "\n  ".join(problems))
+    digest = _digest(facts_dir, files)
+    return FactBase(tuple(facts), meta, article_raw, digest)
+
+
+def _digest(facts_dir: Path, files: list[Path]) -> str:
+    h = hashlib.sha256()
+    for path in [facts_dir / "meta.yaml", facts_dir / "article.txt", *files]:
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def facts_digest(facts_dir: Path) -> str:
+    """Hash of the fact files as they are on disk now (for staleness checks)."""
+    facts_dir = Path(facts_dir)
+    files = sorted(p for p in facts_dir.glob("*.yaml") if p.name != "meta.yaml")
+    return _digest(facts_dir, files)
+
+
+def missing_figures(base: FactBase) -> list[str]:
+    """Figure tokens of the article that no fact carries, each with its context.
+
+    A token occurrence is carried when some fact's quote spans it and one of that
+    fact's figures contains the token."""
+    article = squeeze(base.article)
+    spans = []
+    for fact in base.facts:
+        for part in fact.quote:
+            part = squeeze(part)
+            start = article.find(part)
+            while start >= 0:
+                spans.append((start, start + len(part), fact))
+                start = article.find(part, start + 1)
+    missing = []
+    for s, e, token in figure_tokens(article):
+        carried = any(qs <= s and e <= qe and any(token in squeeze(f) for f in fact.figures)
+                      for qs, qe, fact in spans)
+        if not carried:
+            missing.append(f"{token} (…{article[max(0, s - 12):e + 6]}…)")
+    return missing

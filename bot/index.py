@@ -1,0 +1,183 @@
+"""The on-disk index: FAISS vectors + BM25, described by a manifest, swapped atomically."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from bot.errors import IndexStateError
+from bot.facts import FactBase, facts_digest
+from bot.lexical import tokenize
+from bot.normalize import normalize
+
+logger = logging.getLogger(__name__)
+FORMAT = 1
+CURRENT = "current"
+FIX = "run `make index` (or `python scripts/rebuild_index.py`)"
+_LIBS = ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "OpenCC", "jieba", "pypinyin")
+
+
+@dataclass(frozen=True)
+class Index:
+    """A loaded index: vectors, the fact each row belongs to, and the BM25 model."""
+
+    faiss: object
+    rows: tuple[str, ...]
+    bm25: object
+    docs: tuple[str, ...]
+    manifest: dict
+
+
+def fact_document(fact) -> str:
+    """The text BM25 indexes for a fact: statement, quote and question variants."""
+    return normalize(" ".join([fact.text, fact.quote_text, *fact.questions]))
+
+
+def _versions() -> dict:
+    out = {}
+    for lib in _LIBS:
+        try:
+            out[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            out[lib] = None
+    return out
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def expected_manifest(base_digest: str, model: str, weights: str, settings) -> dict:
+    """The manifest keys that must match for an index to be current."""
+    return {"format": FORMAT, "facts_sha256": base_digest, "model": model,
+            "weights_sha256": weights, "tokenizer": settings.tokenizer,
+            "question_prompt": settings.question_prompt}
+
+
+def build(base: FactBase, embedder, settings, weights: str, progress: bool = True) -> dict:
+    """Embed every fact and question, build FAISS + BM25, and swap the result in atomically."""
+    import bm25s
+    import faiss
+    from tqdm import tqdm
+
+    t0 = time.perf_counter()
+    entries = []  # (fact id, text, prompt): the statement as a passage, variants as questions
+    for fact in base.facts:
+        entries.append((fact.id, normalize(fact.text), "passage"))
+        entries += [(fact.id, normalize(q), settings.question_prompt) for q in fact.questions]
+    rows, texts, prompts = (list(col) for col in zip(*entries))
+    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: prompts[i])
+    bar = tqdm(total=len(texts), desc="embedding", unit="text", disable=not progress)
+    for start in range(0, len(order), 64):
+        chunk = order[start:start + 64]
+        for prompt in sorted({prompts[i] for i in chunk}):
+            ids = [i for i in chunk if prompts[i] == prompt]
+            vectors[ids] = embedder.encode([texts[i] for i in ids], prompt)
+        bar.update(len(chunk))
+    bar.close()
+    dense = faiss.IndexFlatIP(embedder.dim)
+    dense.add(vectors)
+    docs = [fact_document(f) for f in base.facts]
+    bm25 = bm25s.BM25()
+    bm25.index([tokenize(d, settings.tokenizer) for d in docs], show_progress=False)
+    manifest = expected_manifest(base.digest, embedder.name, weights, settings) | {
+        "dim": embedder.dim, "facts": len(base.facts), "vectors": len(texts),
+        "libraries": _versions(), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    seconds = _write(Path(settings.index_dir), dense, rows, [f.id for f in base.facts], bm25, manifest)
+    manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
+    logger.debug("index written in %.2fs", seconds)
+    return manifest
+
+
+def _write(index_dir: Path, dense, rows, doc_ids, bm25, manifest: dict) -> float:
+    import faiss
+
+    t0 = time.perf_counter()
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="build-", dir=index_dir))
+    faiss.write_index(dense, str(tmp / "dense.faiss"))
+    (tmp / "rows.json").write_text(json.dumps({"rows": rows, "docs": doc_ids}, ensure_ascii=False))
+    bm25.save(str(tmp / "bm25"))
+    files = {p.relative_to(tmp).as_posix(): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
+    (tmp / "manifest.json").write_text(json.dumps(manifest | {"files": files}, ensure_ascii=False, indent=2))
+    _swap(index_dir, tmp)
+    return time.perf_counter() - t0
+
+
+def _swap(index_dir: Path, new: Path) -> None:
+    """Point index/current at `new` with one atomic rename, then drop old builds."""
+    link = index_dir / CURRENT
+    old = link.resolve() if link.is_symlink() else None
+    tmp_link = index_dir / f".current-{os.getpid()}"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    os.symlink(new.name, tmp_link)
+    os.replace(tmp_link, link)
+    for stale in index_dir.glob("build-*"):
+        if stale.resolve() not in (new.resolve(),) and stale.resolve() != old:
+            shutil.rmtree(stale, ignore_errors=True)
+    if old is not None and old != new.resolve():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def read_manifest(index_dir: Path) -> dict:
+    path = Path(index_dir) / CURRENT / "manifest.json"
+    if not path.is_file():
+        raise IndexStateError(f"no index in {index_dir}: {FIX}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexStateError(f"index manifest {path} is unreadable ({exc}): {FIX}") from None
+
+
+def stale_reasons(manifest: dict, expected: dict) -> list[str]:
+    """Human-readable differences between a manifest and what the index should be."""
+    return [f"{key} changed ({str(manifest.get(key))[:16]} → {str(value)[:16]})"
+            for key, value in expected.items() if manifest.get(key) != value]
+
+
+def is_current(settings, model_weights: str) -> tuple[bool, list[str]]:
+    """Whether the index on disk matches today's facts, model and settings."""
+    try:
+        manifest = read_manifest(settings.index_dir)
+    except IndexStateError as exc:
+        return False, [str(exc)]
+    expected = expected_manifest(facts_digest(settings.facts_dir), settings.model, model_weights, settings)
+    reasons = stale_reasons(manifest, expected)
+    return not reasons, reasons
+
+
+def load(index_dir: Path, expected: dict, dim: int) -> Index:
+    """Load the current index, verifying manifest, checksums and shapes."""
+    import bm25s
+    import faiss
+
+    root = Path(index_dir) / CURRENT
+    manifest = read_manifest(index_dir)
+    reasons = stale_reasons(manifest, expected)
+    if reasons:
+        raise IndexStateError(f"index is stale: {'; '.join(reasons)}: {FIX}")
+    for name, digest in manifest.get("files", {}).items():
+        path = root / name
+        if not path.is_file() or _sha256(path) != digest:
+            raise IndexStateError(f"index file {name} is missing or corrupt: {FIX}")
+    try:
+        dense = faiss.read_index(str(root / "dense.faiss"))
+        ids = json.loads((root / "rows.json").read_text(encoding="utf-8"))
+        bm25 = bm25s.BM25.load(str(root / "bm25"))
+    except Exception as exc:  # faiss raises RuntimeError, bm25s various: all mean "corrupt"
+        raise IndexStateError(f"index in {root} cannot be read ({exc}): {FIX}") from exc
+    if dense.d != dim or dense.ntotal != len(ids["rows"]) or manifest.get("dim") != dim:
+        raise IndexStateError(f"index shape does not match the model (dim {dense.d} vs {dim}): {FIX}")
+    return Index(dense, tuple(ids["rows"]), bm25, tuple(ids["docs"]), manifest)

@@ -1,0 +1,56 @@
+"""Chinese-aware tokenisation for BM25, shared by indexing and querying."""
+from __future__ import annotations
+
+import functools
+import re
+
+# CJK runs, or runs of ASCII letters/digits (numbers keep their decimal point).
+_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[a-z]+|\d+(?:\.\d+)?")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+TOKENIZERS = ("bigram", "jieba", "bigram+pinyin")
+
+
+def _bigrams(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i:i + 2] for i in range(len(run) - 1)]
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def _pinyin_bigrams(run: str) -> list[str]:
+    from pypinyin import Style, lazy_pinyin
+
+    syllables = lazy_pinyin(run, style=Style.NORMAL)
+    if len(syllables) == 1:
+        return ["py:" + syllables[0]]
+    return [f"py:{a}_{b}" for a, b in zip(syllables, syllables[1:])]
+
+
+def tokenize(text: str, mode: str = "bigram") -> list[str]:
+    """Tokens of already-normalised `text`: CJK character bigrams (or jieba words),
+    ASCII words and numbers whole, and with "+pinyin" also toneless pinyin bigrams,
+    which let homophone typos (公会 for 工会) still match."""
+    if mode not in TOKENIZERS:
+        raise ValueError(f"unknown tokenizer {mode!r}")
+    tokens: list[str] = []
+    for run in _RUN.findall(text):
+        if not _CJK.match(run):
+            tokens.append(run)
+        elif mode == "jieba":
+            tokens += [w for w in _jieba().lcut_for_search(run) if w.strip()]
+        else:
+            tokens += _bigrams(run)
+            if mode == "bigram+pinyin":
+                tokens += _pinyin_bigrams(run)
+    return tokens

