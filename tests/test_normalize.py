@@ -1,0 +1,25 @@
+from bot.normalize import clean, normalize
+
+
+def test_traditional_folds_to_simplified():
+    assert normalize("山西現在有多少個工會組織？") == "山西现在有多少个工会组织?"
+
+
+def test_full_width_digits_and_letters_fold_to_half_width():
+    assert normalize("６１４２８个 ＡＢＣ") == "61428个 abc"
+
+
+def test_case_and_whitespace():
+    assert normalize("  Trade\t\n UNION  ") == "trade union"
+
+
+def test_emoji_kept_control_and_format_characters_dropped():
+    assert normalize("\ufeff工会\u200b👍\x00\x07") == "工会👍"
+
+
+def test_lone_surrogates_do_not_crash():
+    assert normalize("\ud800工会\udfff") == "工会"
+
+
+def test_clean_keeps_newlines():
+    assert clean("a\nb\x1bc") == "a\nbc"
