@@ -13,6 +13,7 @@ from bot.errors import IndexStateError
 from bot.facts import FactBase, load_facts
 from bot.normalize import clean, normalize
 from bot.retrieve import Retriever
+from bot.scope import Scope
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class Engine:
     def __init__(self, settings, base: FactBase, embedder: Embedder, index):
         self.settings, self.base, self.embedder, self.index = settings, base, embedder, index
         self.retriever = Retriever(index, embedder, base, settings)
+        self.scope = Scope(base)
 
     @classmethod
     def load(cls, settings, embedder: Embedder | None = None) -> "Engine":
@@ -72,10 +74,10 @@ class Engine:
     def reply(self, question: str) -> tuple[Reply, Decision]:
         text = self.prepare(question)
         if classify(text):
-            decision = decide(text, [], self.base, self.settings)
+            decision = decide(text, [], self.base, self.settings, self.scope)
             return compose(decision, self.base), decision
         hits = self.retriever.search(text)
-        decision = decide(text, hits, self.base, self.settings)
+        decision = decide(text, hits, self.base, self.settings, self.scope)
         return compose(decision, self.base, Decision("nearby", tuple(hits[:3]))), decision
 
     def answer(self, question: str) -> Answer:

