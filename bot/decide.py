@@ -94,7 +94,7 @@ def decide(question: str, hits: list[Hit], base: FactBase, settings, scope: Scop
     kind = classify(question)
     if kind:
         return Decision(kind, reason=kind)
-    ask = analyse(question)
+    ask = analyse(question, scope.article)
     reason = scope.unknown(ask)
     if reason:
         return Decision(ABSTAIN, reason=reason)

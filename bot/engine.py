@@ -11,7 +11,7 @@ from bot.decide import Decision, classify, decide
 from bot.embedder import Embedder, weights_fingerprint
 from bot.errors import IndexStateError
 from bot.facts import FactBase, load_facts
-from bot.normalize import clean, normalize
+from bot.normalize import clean, expand_english, normalize
 from bot.retrieve import Retriever
 from bot.scope import Scope
 
@@ -68,8 +68,11 @@ class Engine:
         return cls(settings, base, embedder, idx)
 
     def prepare(self, question: str) -> str:
-        """The normalised, length-capped text that retrieval sees."""
-        return normalize(clean(question)[: self.settings.max_question_chars * 4])[: self.settings.max_question_chars]
+        """The normalised, length-capped text that retrieval sees, with the Chinese
+        terms of any English words appended."""
+        limit = self.settings.max_question_chars
+        text = normalize(clean(question)[: limit * 4])[:limit]
+        return expand_english(text, self.base.glossary)
 
     def reply(self, question: str) -> tuple[Reply, Decision]:
         text = self.prepare(question)

@@ -11,6 +11,7 @@ import yaml
 from bot.errors import FactsError
 from bot.numbers import figure_tokens, numbers_in
 
+GLOSSARY = "glossary.yaml"
 FIELDS = ("id", "text", "quote", "section", "figures", "questions")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _WS = re.compile(r"\s+")
@@ -57,6 +58,7 @@ class FactBase:
     meta: Meta
     article: str
     digest: str
+    glossary: tuple[tuple[str, str], ...] = ()
 
     def by_id(self, fact_id: str) -> Fact:
         return self._index()[fact_id]
@@ -140,6 +142,29 @@ def _load_meta(facts_dir: Path) -> Meta:
         raise FactsError(f"{path}: cannot read metadata ({exc})") from None
 
 
+def _load_glossary(facts_dir: Path, article: str) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+    """English → Chinese term pairs; every Chinese term must occur in the article."""
+    path = facts_dir / GLOSSARY
+    if not path.is_file():
+        return (), []
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return (), [f"{GLOSSARY}: cannot parse YAML ({str(exc).splitlines()[0]})"]
+    if not isinstance(raw, dict):
+        return (), [f"{GLOSSARY}: must be a mapping of English term to Chinese term"]
+    pairs, problems = [], []
+    for en, zh in raw.items():
+        en, zh = str(en).strip().lower(), str(zh or "").strip()
+        if not en or not zh:
+            problems.append(f"{GLOSSARY}: {en or '?'}: empty term")
+        elif squeeze(zh) not in article:
+            problems.append(f"{GLOSSARY}: {en}: Chinese term {zh!r} is not in the article")
+        else:
+            pairs.append((en, zh))
+    return tuple(pairs), problems
+
+
 def _read_yaml_list(path: Path) -> tuple[list, list[str]]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -161,8 +186,9 @@ def load_facts(facts_dir: Path) -> FactBase:
     except OSError as exc:
         raise FactsError(f"{facts_dir / 'article.txt'}: cannot read the article ({exc})") from None
     article = squeeze(article_raw)
-    facts, problems, seen = [], [], {}
-    files = sorted(p for p in facts_dir.glob("*.yaml") if p.name != "meta.yaml")
+    facts, seen = [], {}
+    glossary, problems = _load_glossary(facts_dir, article)
+    files = _fact_files(facts_dir)
     for path in files:
         items, errs = _read_yaml_list(path)
         problems += errs
@@ -189,7 +215,11 @@ def load_facts(facts_dir: Path) -> FactBase:
     if problems:
         raise FactsError(f"{len(problems)} problem(s) in {facts_dir}:\n  " + "\n  ".join(problems))
     digest = _digest(facts_dir, files)
-    return FactBase(tuple(facts), meta, article_raw, digest)
+    return FactBase(tuple(facts), meta, article_raw, digest, glossary)
+
+
+def _fact_files(facts_dir: Path) -> list[Path]:
+    return sorted(p for p in facts_dir.glob("*.yaml") if p.name not in ("meta.yaml", GLOSSARY))
 
 
 def _digest(facts_dir: Path, files: list[Path]) -> str:
@@ -202,8 +232,7 @@ def _digest(facts_dir: Path, files: list[Path]) -> str:
 def facts_digest(facts_dir: Path) -> str:
     """Hash of the fact files as they are on disk now (for staleness checks)."""
     facts_dir = Path(facts_dir)
-    files = sorted(p for p in facts_dir.glob("*.yaml") if p.name != "meta.yaml")
-    return _digest(facts_dir, files)
+    return _digest(facts_dir, _fact_files(facts_dir))
 
 
 def missing_figures(base: FactBase) -> list[str]:

@@ -32,3 +32,22 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", clean(text))
     text = _t2s().convert(text)
     return _SPACE.sub(" ", text.casefold()).strip()
+
+
+def expand_english(text: str, glossary: tuple[tuple[str, str], ...]) -> str:
+    """Append the Chinese terms of English words found in normalised `text`, so that an
+    English or mixed question reaches the Chinese facts (trade union → 工会)."""
+    if not re.search(r"[a-z]{2,}", text):
+        return text
+    rest, added = text, []
+    for en, zh in _longest_first(glossary):
+        pattern = r"(?<![a-z])" + re.escape(en) + r"s?(?![a-z])"
+        if re.search(pattern, rest):
+            rest = re.sub(pattern, " ", rest)  # a longer term hides the words it contains
+            added.append(zh)
+    return text if not added else f"{text} {' '.join(dict.fromkeys(added))}"
+
+
+@functools.lru_cache(maxsize=4)
+def _longest_first(glossary: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(glossary, key=lambda p: -len(p[0])))

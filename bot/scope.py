@@ -11,28 +11,28 @@ from bot.retrieve import YEAR
 
 # Proper-noun tags of jieba: person, place, organisation, other proper noun, abbreviation.
 _PROPER = {"nr", "ns", "nt", "nrt", "nrfg"}
-_NAMEISH = {"n", "nr", "ns", "nt", "nz", "j", "nrt", "nrfg"}
-_ORG_SUFFIX = ("工会", "集团", "公司", "煤矿", "大学", "银行", "医院", "协会")
+# jieba's dictionary frequency above which a word is common, not a name (全省 12895, 太钢 20).
+_COMMON_WORD_FREQ = 800
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 _ORDINAL = re.compile(r"第(几|多少)")
 # The two characters naming an organisation before its kind: 太钢工会, 建工集团, 晋煤集团.
 _ORG_NAME = re.compile(r"([\u4e00-\u9fff]{2})(?:工会|集团|公司|煤矿|煤业|大学|银行|医院|协会)")
 _NOT_A_NAME = re.compile(r"[个这那哪些么什啥多少几每各全该本此们里上下中]")
 # Counting people: 多少会员 asks for a number of people even without a measure word.
-_PEOPLE_NOUN = re.compile(r"(多少|几)(个|位|名)?[^，,。？?\s]{0,4}?(会员|职工|工人|人|劳模|干部|代表|学生)")
+_PEOPLE_NOUN = re.compile(r"(多少|(?<!好)几)(个|位|名)?[^，,。？?\s年月]{0,3}?(会员|职工|工人|人|劳模|干部|代表|学生)")
 # The thing counted: 多少个X / 几项X (X cut at particles and punctuation).
-_COUNTED = re.compile(r"(?:多少|几)(?:个|项|条|场|次|届|座|所|家|批|种|处|篇|份|件)"
+_COUNTED = re.compile(r"(?:多少|(?<!好)几)(?:个|项|条|场|次|届|座|所|家|批|种|处|篇|份|件)"
                       r"([\u4e00-\u9fff]{2,10}?)(?=[的了吗呢啊呀吧？?，,。\s]|有|是|$)")
 _NUMERAL = re.compile(r"\d|[一二两三四五六七八九十百千万]")
 _QUESTION_WORDS = re.compile(r"多少|几|哪|什么时候|何时|谁|什么|啥|how many|how much|when|who|where|which|what")
 # The kind of figure a question asks for, by the measure word after 多少/几 (or a phrase).
 _UNIT_CLASSES = (
-    ("people", re.compile(r"(多少|几)(个|位)?(人|名|号人)|how many people|how many workers")),
-    ("money", re.compile(r"多少(钱|资金|经费|元|万元|亿)|花了多少|how much money")),
-    ("rate", re.compile(r"百分之几|百分比|几比几|多大比例|什么比例|比例是|percentage|ratio")),
-    ("household", re.compile(r"(多少|几)(户|家庭)")),
-    ("date", re.compile(r"什么时候|何时|哪一?年|哪一?天|几月|几号|哪个月|when\b|what year")),
-    ("count", re.compile(r"(多少|几)(个|项|条|场|次|回|届|座|所|家|批|种|处|篇|份|件)")),
+    ("people", re.compile(r"(多少|(?<!好)几)(个|位)?(人|名|号人)|\bhow many (people|workers)\b")),
+    ("money", re.compile(r"多少(钱|资金|经费|元|万元|亿)|花了多少|\bhow much money\b")),
+    ("rate", re.compile(r"百分之几|百分比|几比几|多大比例|什么比例|比例是|\bpercentage\b|\bratio\b")),
+    ("household", re.compile(r"(多少|(?<!好)几)(户|家庭)")),
+    ("date", re.compile(r"什么时候|何时|哪一?年|哪一?天|几月|几号|哪个月|\bwhen\b|\bwhat year\b")),
+    ("count", re.compile(r"(多少|(?<!好)几)(个|项|条|场|次|回|届|座|所|家|批|种|处|篇|份|件)")),
 )
 _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)[余多]?[万亿]?[余多]?"
 _FIGURE_CLASSES = (
@@ -84,32 +84,49 @@ def pinyin_key(text: str) -> str:
     return "".join(lazy_pinyin(text, style=Style.NORMAL))
 
 
-def _names(question: str) -> tuple[list[str], list[str]]:
-    """(proper nouns, anchors): every proper noun jieba tags; and the anchors a fact must
-    share: places (gazetteer or tagged), scope words, and the name before an organisation
-    word (太钢 in 太钢工会)."""
-    anchors = [p for p in (*places(), *SCOPE_WORDS) if p in question]
-    proper = []
-    words = list(_posseg().cut(question))
-    for i, (word, tag) in enumerate(words):
-        if len(word) < 2 or not _HAN.fullmatch(word):
+def _org_names(question: str) -> list[str]:
+    """Organisation names before 工会/集团/公司…: two characters that are not a common
+    word (太钢 and 建工 are rare in general text, 全省 and 基层 are not)."""
+    import jieba
+
+    _posseg()  # initialises jieba's dictionary
+    freq = jieba.dt.FREQ
+    return [m for m in _ORG_NAME.findall(question)
+            if not _NOT_A_NAME.search(m) and (freq.get(m) or 0) < _COMMON_WORD_FREQ]
+
+
+def _straddles(question: str, start: int, end: int, article: str) -> bool:
+    """Whether an article word crosses the edge of question[start:end] (书记|对: jieba
+    cut the question where the article would not, so the 'name' is an artefact)."""
+    return any(question[i:i + 2] in article for i in (start - 1, end - 1) if 0 <= i < len(question) - 1)
+
+
+def _names(question: str, article: str) -> tuple[list[str], list[str]]:
+    """(names, anchors): names are the proper nouns the article must know; anchors the
+    places, scope words and organisations the answering fact must mention."""
+    orgs = _org_names(question)
+    anchors = [p for p in (*places(), *SCOPE_WORDS) if p in question] + orgs
+    names, pos = list(orgs), 0
+    for word, tag in _posseg().cut(question):
+        start, pos = pos, pos + len(word)
+        if len(word) < 2 or not _HAN.fullmatch(word) or tag not in _PROPER:
             continue
-        nxt = words[i + 1].word if i + 1 < len(words) else ""
-        if tag in _PROPER:
-            proper.append(word)
-        if tag == "ns" or (nxt.startswith(_ORG_SUFFIX) and tag in _NAMEISH):
+        if word not in article and _straddles(question, start, pos, article):
+            continue
+        names.append(word)
+        if tag == "ns":
             anchors.append(word)
-    anchors += [m for m in _ORG_NAME.findall(question) if not _NOT_A_NAME.search(m)]
-    return proper, anchors
+    return names, anchors
 
 
-def analyse(question: str) -> Ask:
+def analyse(question: str, article: str = "") -> Ask:
+    """What a normalised question asks; `article` (normalised) helps tell names apart."""
     unit = next((name for name, rx in _UNIT_CLASSES if rx.search(question)), None)
     if unit is None and _PEOPLE_NOUN.search(question):
         unit = "people"
     if _ORDINAL.search(question):
         unit = None
-    proper, anchors = _names(question)
+    proper, anchors = _names(question, article)
     counted = _COUNTED.search(question)
     return Ask(frozenset(YEAR.findall(question)), tuple(dict.fromkeys(proper + anchors)),
                tuple(dict.fromkeys(anchors)), unit, len(_QUESTION_WORDS.findall(question)),
