@@ -57,9 +57,28 @@ def is_multi(question: str, ask: Ask) -> bool:
     return bool(_MULTI.search(question)) or len(ask.years) >= 2 or ask.questions >= 2
 
 
-def _companions(chosen: Hit, ask: Ask, hits: list[Hit], base: FactBase, settings) -> list[Hit]:
-    """Further facts for a two-part question: one per year it names, else close runners-up."""
+_CLAUSE_SPLIT = re.compile(r"[，,;；。？?!！]|还有|以及|另外")
+_ASKS = re.compile(r"多少|几|哪|什么|啥|谁|是否|有没有|how|what|when|who|where|which")
+
+
+def clauses(question: str) -> list[str]:
+    """The separately asked parts of a question (长钢开了多少场，有多少人受处分)."""
+    parts = [p.strip() for p in _CLAUSE_SPLIT.split(question)]
+    return [p for p in parts if len(p) >= 4 and _ASKS.search(p)]
+
+
+def _companions(chosen: Hit, ask: Ask, hits: list[Hit], base: FactBase, settings,
+                scope: Scope, parts: list[tuple[str, list[Hit]]]) -> list[Hit]:
+    """Further facts for a two-part question: the best fitting fact of each part, one
+    per year it names, else close runners-up."""
     out = [chosen]
+    for part, part_hits in parts:
+        part_ask = analyse(part, scope.article)
+        pick, _ = _choose(part_ask, part_hits, scope, settings)
+        if pick and pick.confidence >= settings.min_score and pick.fact_id not in {h.fact_id for h in out}:
+            out.append(pick)
+    if len(out) > 1:
+        return out
     if len(ask.years) >= 2:
         for year in sorted(ask.years):
             if any(year in base.by_id(h.fact_id).text for h in out):
@@ -89,7 +108,8 @@ def _choose(ask: Ask, hits: list[Hit], scope: Scope, settings) -> tuple[Hit | No
     return None, first_reason
 
 
-def decide(question: str, hits: list[Hit], base: FactBase, settings, scope: Scope) -> Decision:
+def decide(question: str, hits: list[Hit], base: FactBase, settings, scope: Scope,
+           parts: list[tuple[str, list[Hit]]] = ()) -> Decision:
     """Answer when a fitting fact is confidently relevant; otherwise abstain, saying why."""
     kind = classify(question)
     if kind:
@@ -107,5 +127,6 @@ def decide(question: str, hits: list[Hit], base: FactBase, settings, scope: Scop
         return Decision(ABSTAIN, reason=f"low-score:{chosen.confidence:.3f}")
     if chosen.dense < settings.min_dense:
         return Decision(ABSTAIN, reason=f"low-dense:{chosen.dense:.3f}")
-    picked = _companions(chosen, ask, hits, base, settings) if is_multi(question, ask) else [chosen]
+    multi = is_multi(question, ask)
+    picked = _companions(chosen, ask, hits, base, settings, scope, list(parts)) if multi else [chosen]
     return Decision(ANSWER, tuple(picked), reason="answer")

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 
 from bot import index as index_mod
 from bot.compose import Reply, compose
-from bot.decide import Decision, classify, decide
+from bot.decide import Decision, classify, clauses, decide
 from bot.embedder import Embedder, weights_fingerprint
 from bot.errors import IndexStateError
 from bot.facts import FactBase, load_facts
@@ -80,7 +80,9 @@ class Engine:
             decision = decide(text, [], self.base, self.settings, self.scope)
             return compose(decision, self.base), decision
         hits = self.retriever.search(text)
-        decision = decide(text, hits, self.base, self.settings, self.scope)
+        parts = clauses(text)
+        part_hits = [(p, self.retriever.search(p)) for p in parts] if len(parts) > 1 else []
+        decision = decide(text, hits, self.base, self.settings, self.scope, part_hits)
         return compose(decision, self.base, Decision("nearby", tuple(hits[:3]))), decision
 
     def answer(self, question: str) -> Answer:

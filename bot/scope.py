@@ -11,6 +11,7 @@ from bot.retrieve import YEAR
 
 # Proper-noun tags of jieba: person, place, organisation, other proper noun, abbreviation.
 _PROPER = {"nr", "ns", "nt", "nrt", "nrfg"}
+_ORG_KIND = {"集团", "公司", "煤矿", "大学", "银行", "医院", "协会"}
 # jieba's dictionary frequency above which a word is common, not a name (全省 12895, 太钢 20).
 _COMMON_WORD_FREQ = 800
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
@@ -84,15 +85,23 @@ def pinyin_key(text: str) -> str:
     return "".join(lazy_pinyin(text, style=Style.NORMAL))
 
 
-def _org_names(question: str) -> list[str]:
+def _org_names(question: str, article: str) -> list[str]:
     """Organisation names before 工会/集团/公司…: two characters that are not a common
     word (太钢 and 建工 are rare in general text, 全省 and 基层 are not)."""
     import jieba
 
     _posseg()  # initialises jieba's dictionary
     freq = jieba.dt.FREQ
-    return [m for m in _ORG_NAME.findall(question)
-            if not _NOT_A_NAME.search(m) and (freq.get(m) or 0) < _COMMON_WORD_FREQ]
+    out = []
+    for m in _ORG_NAME.finditer(question):
+        name, start = m.group(1), m.start(1)
+        if _NOT_A_NAME.search(name) or (freq.get(name) or 0) >= _COMMON_WORD_FREQ:
+            continue
+        left = question[start - 1:start + 1] if start > 0 else ""
+        if left in article and (freq.get(left) or 0) >= _COMMON_WORD_FREQ:
+            continue  # 书记对工会: the word 书记 crosses the left edge, 记对 is no name
+        out.append(name)
+    return out
 
 
 def _straddles(question: str, start: int, end: int, article: str) -> bool:
@@ -104,11 +113,16 @@ def _straddles(question: str, start: int, end: int, article: str) -> bool:
 def _names(question: str, article: str) -> tuple[list[str], list[str]]:
     """(names, anchors): names are the proper nouns the article must know; anchors the
     places, scope words and organisations the answering fact must mention."""
-    orgs = _org_names(question)
+    orgs = _org_names(question, article)
     anchors = [p for p in (*places(), *SCOPE_WORDS) if p in question] + orgs
     names, pos = list(orgs), 0
-    for word, tag in _posseg().cut(question):
+    words = list(_posseg().cut(question))
+    for i, (word, tag) in enumerate(words):
         start, pos = pos, pos + len(word)
+        nxt = words[i + 1].word if i + 1 < len(words) else ""
+        if (len(word) >= 2 and _HAN.fullmatch(word) and nxt in _ORG_KIND and word not in article
+                and not _NOT_A_NAME.search(word)):
+            names.append(word)  # 地铁 in 太原地铁公司
         if len(word) < 2 or not _HAN.fullmatch(word) or tag not in _PROPER:
             continue
         if word not in article and _straddles(question, start, pos, article):
@@ -156,7 +170,8 @@ class Scope:
         self._common: dict[str, bool] = {}
 
     def common(self, name: str) -> bool:
-        """Whether `name` is in so many facts (山西, 全省) that a fact need not repeat it."""
+        """Whether `name` is in so many facts (山西, 全省) that a fact need not repeat it;
+        scope words (全国) never are."""
         if name not in self._common:
             share = sum(name in t for t in self._text.values()) / max(1, len(self._text))
             self._common[name] = share > 0.2 and name not in SCOPE_WORDS
