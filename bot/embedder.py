@@ -41,6 +41,9 @@ class Embedder:
         self.name = model
         self._check_local(model)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         if threads:
             import torch
 
@@ -48,11 +51,15 @@ class Embedder:
         try:
             from sentence_transformers import SentenceTransformer
 
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
             self.model = SentenceTransformer(model, device="cpu")
         except Exception as exc:  # any load failure becomes one clear message
             raise ModelError(f"cannot load model {model!r}: {exc}. "
                              "Run `make setup` (or scripts/prepare_model.py)") from exc
-        self.dim = int(self.model.get_sentence_embedding_dimension())
+        dimension = getattr(self.model, "get_embedding_dimension", None)
+        self.dim = int((dimension or self.model.get_sentence_embedding_dimension)())
         self.prompts = dict(getattr(self.model, "prompts", {}) or {})
 
     @staticmethod

@@ -20,6 +20,7 @@ from bot.lexical import tokenize
 from bot.normalize import normalize
 
 logger = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
 FORMAT = 1
 CURRENT = "current"
 FIX = "run `make index` (or `python scripts/rebuild_index.py`)"

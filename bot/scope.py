@@ -22,14 +22,16 @@ _NOT_A_NAME = re.compile(r"[个这那哪些么什啥多少几每各全该本此�
 # Counting people: 多少会员 asks for a number of people even without a measure word.
 _PEOPLE_NOUN = re.compile(r"(多少|(?<!好)几)(个|位|名)?[^，,。？?\s年月]{0,3}?(会员|职工|工人|人|劳模|干部|代表|学生)")
 # The thing counted: 多少个X / 几项X (X cut at particles and punctuation).
-_COUNTED = re.compile(r"(?:多少|(?<!好)几)(?:个|项|条|场|次|届|座|所|家|批|种|处|篇|份|件)"
+_COUNTED = re.compile(r"(?:多少|(?<!好)几)(个|项|条|场|次|届|座|所|家|批|种|处|篇|份|件)"
                       r"([\u4e00-\u9fff]{2,10}?)(?=[的了吗呢啊呀吧？?，,。\s]|有|是|$)")
-_NUMERAL = re.compile(r"\d|[一二两三四五六七八九十百千万]")
+# Measure words that count the same kind of thing (318个乡镇工会 answers 有几家).
+_MEASURES = ("个家座所处批", "项件种", "条", "场次回届", "篇份")
 _QUESTION_WORDS = re.compile(r"多少|几|哪|什么时候|何时|谁|什么|啥|how many|how much|when|who|where|which|what")
 # The kind of figure a question asks for, by the measure word after 多少/几 (or a phrase).
 _UNIT_CLASSES = (
     ("people", re.compile(r"(多少|(?<!好)几)(个|位)?(人|名|号人)|\bhow many (people|workers)\b")),
-    ("money", re.compile(r"多少(钱|资金|经费|元|万元|亿)|花了多少|\bhow much money\b")),
+    ("money", re.compile(r"(多少|几)[^，,。？?\s年月]{0,3}?(钱|资金|经费|会费|费用|收入|元)|花了多少|"
+                         r"\bhow much (money|funding)\b")),
     ("rate", re.compile(r"百分之几|百分比|几比几|多大比例|什么比例|比例是|\bpercentage\b|\bratio\b")),
     ("household", re.compile(r"(多少|(?<!好)几)(户|家庭)")),
     ("date", re.compile(r"什么时候|何时|哪一?年|哪一?天|几月|几号|哪个月|\bwhen\b|\bwhat year\b")),
@@ -59,6 +61,7 @@ class Ask:
     unit: str | None
     questions: int
     counted: str = ""           # the thing whose number is asked for (工作站 in 多少个工作站)
+    measure: str = ""           # its measure word (个 in 多少个工作站)
 
 
 @functools.lru_cache(maxsize=1)
@@ -144,7 +147,7 @@ def analyse(question: str, article: str = "") -> Ask:
     counted = _COUNTED.search(question)
     return Ask(frozenset(YEAR.findall(question)), tuple(dict.fromkeys(proper + anchors)),
                tuple(dict.fromkeys(anchors)), unit, len(_QUESTION_WORDS.findall(question)),
-               counted.group(1) if counted else "")
+               counted.group(2) if counted else "", counted.group(1) if counted else "")
 
 
 def figure_classes(text: str) -> set[str]:
@@ -198,23 +201,27 @@ class Scope:
             return "year-not-in-fact"
         if ask.unit and not COMPATIBLE[ask.unit] & self._classes[fact_id]:
             return f"no-{ask.unit}-figure"
-        if ask.counted and not self._counts_any(text, ask.counted):
+        if ask.counted and not self._counts_any(text, ask.counted, ask.measure):
             return f"no-count-of:{ask.counted}"
         return ""
 
-    def _counts_any(self, text: str, counted: str) -> bool:
-        """Whether the fact gives a number for the counted thing: its head or tail word
-        stands next to a numeral (words the article never uses are not judged)."""
+    def _counts_any(self, text: str, counted: str, measure: str) -> bool:
+        """Whether the fact counts the thing asked about: a numeral with the same kind of
+        measure word stands next to its first or last word (工会组织61428个 answers
+        多少个工会组织). Words the article never uses are not judged."""
         heads = {counted[:2], counted[-2:]}
-        return any(h not in self.article or self._counts(text, h) for h in heads)
+        measures = next((m for m in _MEASURES if measure in m), measure)
+        pattern = re.compile(_NUM + f"[{measures}]")
+        return any(h not in self.article or self._counts(text, h, pattern) for h in heads)
 
     @staticmethod
-    def _counts(text: str, noun: str, window: int = 6) -> bool:
-        """Whether `text` puts a numeral within `window` characters of `noun`."""
+    def _counts(text: str, noun: str, pattern: re.Pattern, window: int = 8) -> bool:
+        """Whether `text` has `pattern` (a numeral and measure word) within `window`
+        characters of `noun`."""
         start = text.find(noun)
         while start >= 0:
             around = text[max(0, start - window): start + len(noun) + window]
-            if _NUMERAL.search(around):
+            if pattern.search(around):
                 return True
             start = text.find(noun, start + 1)
         return False

@@ -89,12 +89,12 @@ def prepare():
 
 
 @pytest.fixture(scope="module")
-def model(prepare):
-    """The converted model, prepared if missing or stale, loaded once."""
+def model(prepare, engine):
+    """The converted model, prepared if missing or stale; the session engine's instance,
+    so the real model is loaded once per test session."""
     assert prepare.main(["--output", str(MODEL_DIR)]) == 0
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(str(MODEL_DIR), device="cpu")
+    assert Path(engine.embedder.name).resolve() == MODEL_DIR.resolve()
+    return engine.embedder.model
 
 
 @pytest.fixture(scope="module")

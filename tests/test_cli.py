@@ -1,0 +1,62 @@
+"""The CLI contract, run as a user runs it: a subprocess configured by environment variables."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def run(args, stdin="", env_extra=None, real_settings=None):
+    env = dict(os.environ, HF_HUB_OFFLINE="1", QA_ON_STALE="fail")
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    if real_settings is not None:
+        env["QA_INDEX_DIR"] = str(real_settings.index_dir)
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True,
+                          text=True, cwd=ROOT, env=env, timeout=300)
+
+
+def test_ask_json_reads_lines_and_keeps_the_contract(engine, real_settings):
+    out = run(["ask", "--json"], "山西工会会员有多少\n\n广东省有多少工会会员\n", real_settings=real_settings)
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(rows) == 3
+    for row in rows:
+        assert set(row) >= {"question", "answer", "abstained", "facts", "latency_ms"}
+        assert isinstance(row["abstained"], bool) and isinstance(row["latency_ms"], float)
+    assert rows[0]["facts"][0]["id"] == "member-count-2013-07" and not rows[0]["abstained"]
+    assert rows[0]["answer"] == engine.answer("山西工会会员有多少").answer
+    assert rows[1]["question"] == "" and rows[1]["abstained"] and rows[1]["answer"]
+    assert rows[2]["abstained"] and rows[2]["facts"] == []
+
+
+def test_ask_prints_the_reply(engine, real_settings):
+    out = run(["ask", "2012年煤矿百万吨死亡率是多少"], real_settings=real_settings)
+    assert out.returncode == 0 and out.stdout.startswith(engine.base.by_id("coal-death-rate-2012").text)
+
+
+def test_console_chat_without_token(real_settings):
+    out = run([], "你好\n会员总数\n/quit\n", real_settings=real_settings)
+    assert out.returncode == 0, out.stderr
+    assert "问答" in out.stdout and "7706467" in out.stdout
+
+
+def test_stale_index_is_a_clear_error(tmp_path):
+    out = run(["ask", "会员总数"], env_extra={"QA_INDEX_DIR": str(tmp_path / "none")})
+    assert out.returncode != 0
+    assert "make index" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_bad_setting_is_a_clear_error():
+    out = run(["ask", "x"], env_extra={"QA_MIN_SCORE": "lots"})
+    assert out.returncode == 2 and "QA_MIN_SCORE must be a number" in out.stderr
+
+
+def test_check_reports_full_coverage():
+    out = run(["check"])
+    assert out.returncode == 0 and "0 article figure token(s) not carried" in out.stdout

@@ -1,0 +1,33 @@
+"""The evaluation gate on tests/data/questions.yaml, and the evaluator's own arithmetic."""
+import pytest
+
+from bot import evaluation as ev
+from conftest import ROOT
+
+QUESTIONS = ROOT / "tests" / "data" / "questions.yaml"
+
+
+def test_question_set_is_big_and_covers_every_style():
+    cases = ev.load_cases(QUESTIONS)
+    ins = [c for c in cases if c.in_scope]
+    outs = [c for c in cases if not c.in_scope]
+    assert len(ins) >= 150 and len(outs) >= 50
+    styles = {c.label for c in ins}
+    assert {"plain", "colloquial", "traditional", "terse", "typo", "mixed", "multi", "wh"} <= styles
+    assert {"province", "year", "figure", "org", "chitchat", "injection"} <= {c.label for c in outs}
+
+
+def test_is_correct_needs_all_and_any():
+    case = ev.Case("q", True, "plain", any=("1", "2"), all=("x",))
+    assert ev.is_correct(case, "x 2", False)
+    assert not ev.is_correct(case, "x", False)
+    assert not ev.is_correct(case, "x 2", True)
+    assert ev.is_correct(ev.Case("q", False, "org"), "whatever", True)
+
+
+@pytest.mark.slow
+def test_gate_in_scope_and_abstention_at_least_95_percent(engine):
+    summary = ev.summarize(ev.run(engine, ev.load_cases(QUESTIONS)), engine.settings)
+    acc = summary["accuracy"]
+    assert acc["in_scope"] >= ev.GATE_IN_SCOPE, acc
+    assert acc["out_of_scope_abstention"] >= ev.GATE_ABSTAIN, acc
