@@ -77,7 +77,7 @@ class Settings:
     top_k: int = 8
     max_question_chars: int = 300
     # What happens when the index is stale: "rebuild" or "fail".
-    on_stale: str = "rebuild"
+    on_stale: str = "fail"
     threads: int = 0
 
     @classmethod
