@@ -12,12 +12,12 @@ def run_console(engine, stdin=None, stdout=None) -> int:
     interactive = stdin.isatty()
     meta = engine.base.meta
     print(BANNER.format(title=meta.title, year=meta.year), file=stdout, flush=True)
+    if interactive:
+        import readline  # noqa: F401  (line editing and history for input())
     while True:
-        if interactive:
-            print("你> ", end="", file=stdout, flush=True)
         try:
-            line = stdin.readline()
-        except KeyboardInterrupt:
+            line = input("你> ") + "\n" if interactive else stdin.readline()
+        except (KeyboardInterrupt, EOFError):
             print(file=stdout)
             return 0
         if not line or line.strip() in ("/quit", "/exit", "退出"):

@@ -67,6 +67,11 @@ def clauses(question: str) -> list[str]:
     return [p for p in parts if len(p) >= 4 and _ASKS.search(p)]
 
 
+def _first_year(text: str, years) -> str:
+    """The earliest of `years` that `text` names, for ordering facts by year."""
+    return min((y for y in years if y in text), default="9999")
+
+
 def _companions(chosen: Hit, ask: Ask, hits: list[Hit], base: FactBase, settings,
                 scope: Scope, parts: list[tuple[str, list[Hit]]]) -> list[Hit]:
     """Further facts for a two-part question: the best fitting fact of each part, one
@@ -86,7 +91,7 @@ def _companions(chosen: Hit, ask: Ask, hits: list[Hit], base: FactBase, settings
             match = next((h for h in hits if year in base.by_id(h.fact_id).text), None)
             if match and match not in out:
                 out.append(match)
-        return out
+        return sorted(out, key=lambda h: _first_year(base.by_id(h.fact_id).text, ask.years))
     for hit in hits:
         if hit is not chosen and hit.confidence >= settings.second_ratio * chosen.confidence:
             out.append(hit)

@@ -74,15 +74,19 @@ class Engine:
         text = normalize(clean(question)[: limit * 4])[:limit]
         return expand_english(text, self.base.glossary)
 
+    def candidates(self, text: str) -> tuple[list, list]:
+        """Ranked hits for a prepared question, and per clause when it asks several things."""
+        hits = self.retriever.search(text)
+        parts = clauses(text)
+        return hits, ([(p, self.retriever.search(p)) for p in parts] if len(parts) > 1 else [])
+
     def reply(self, question: str) -> tuple[Reply, Decision]:
         text = self.prepare(question)
         if classify(text):
             decision = decide(text, [], self.base, self.settings, self.scope)
             return compose(decision, self.base), decision
-        hits = self.retriever.search(text)
-        parts = clauses(text)
-        part_hits = [(p, self.retriever.search(p)) for p in parts] if len(parts) > 1 else []
-        decision = decide(text, hits, self.base, self.settings, self.scope, part_hits)
+        hits, parts = self.candidates(text)
+        decision = decide(text, hits, self.base, self.settings, self.scope, parts)
         return compose(decision, self.base, Decision("nearby", tuple(hits[:3]))), decision
 
     def answer(self, question: str) -> Answer:

@@ -132,14 +132,14 @@ def sweep(engine, cases: list[Case], grid: dict[str, list[float]]) -> list[dict]
     prepared = []
     for case in cases:
         text = engine.prepare(case.q)
-        prepared.append((case, text, engine.retriever.search(text)))
+        prepared.append((case, text, engine.candidates(text)))
     rows = []
     names = list(grid)
     for values in np.array(np.meshgrid(*grid.values())).T.reshape(-1, len(names)):
         s = dataclasses.replace(engine.settings, **dict(zip(names, map(float, values))))
         tp = fp = fn = correct_in = 0
-        for case, text, hits in prepared:
-            d = decide(text, hits, engine.base, s, engine.scope)
+        for case, text, (hits, parts) in prepared:
+            d = decide(text, hits, engine.base, s, engine.scope, parts)
             ab = d.abstained
             if case.in_scope:
                 correct_in += not ab and _covers(case, d, engine.base)
