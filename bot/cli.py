@@ -80,12 +80,15 @@ def cmd_check(args) -> int:
 
 def cmd_chat(args) -> int:
     """Run the Telegram bot when a token is set, else the console chat."""
-    if os.environ.get("TELEGRAM_BOT_TOKEN", "").strip() and not args.console:
-        print("TELEGRAM_BOT_TOKEN is set, but the Telegram front end is not part of this "
-              "version yet; starting the console chat instead.", file=sys.stderr)
+    settings = _settings()
+    if settings.telegram_token and not getattr(args, "console", False):
+        from bot.engine import Engine
+        from bot.telegram_bot import run
+
+        return run(settings, Engine.load)
     from bot.console import run_console
 
-    return run_console(_engine(_settings()))
+    return run_console(_engine(settings))
 
 
 def build_parser() -> argparse.ArgumentParser:

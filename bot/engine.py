@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from bot import index as index_mod
 from bot.compose import Reply, compose
@@ -35,10 +35,12 @@ class Answer:
     latency_ms: float
     kind: str = ""
     reason: str = ""
+    html: str = field(default="", repr=False)  # the same reply as Telegram HTML
 
     def to_json(self) -> dict:
         d = asdict(self)
         d["facts"] = [asdict(f) for f in self.facts]
+        del d["html"]
         return d
 
 
@@ -51,8 +53,9 @@ class Engine:
         self.scope = Scope(base)
 
     @classmethod
-    def load(cls, settings, embedder: Embedder | None = None) -> "Engine":
-        """Load facts, model and index; rebuild or fail on a stale index per settings."""
+    def load(cls, settings, embedder: Embedder | None = None, rebuild: bool = False) -> "Engine":
+        """Load facts, model and index; on a stale index rebuild (per settings, or when
+        `rebuild`) or fail."""
         base = load_facts(settings.facts_dir)
         embedder = embedder or Embedder(settings.model, settings.threads)
         weights = weights_fingerprint(settings.model)
@@ -60,7 +63,7 @@ class Engine:
         try:
             idx = index_mod.load(settings.index_dir, expected, embedder.dim)
         except IndexStateError as exc:
-            if settings.on_stale != "rebuild":
+            if settings.on_stale != "rebuild" and not rebuild:
                 raise
             logger.warning("%s; rebuilding", exc)
             index_mod.build(base, embedder, settings, weights, progress=False)
@@ -96,6 +99,7 @@ class Engine:
         ms = (time.perf_counter() - t0) * 1000
         facts = tuple(FactRef(h.fact_id, round(h.confidence, 4)) for h in decision.hits) if not reply.abstained else ()
         top = decision.hits[0] if decision.hits else None
-        logger.info("decision=%s reason=%s top=%s score=%s latency_ms=%.1f", reply.kind, decision.reason,
+        logger.debug("decision=%s reason=%s top=%s score=%s latency_ms=%.1f", reply.kind, decision.reason,
                     top.fact_id if top else "-", f"{top.confidence:.3f}" if top else "-", ms)
-        return Answer(question, reply.text, reply.abstained, facts, round(ms, 1), reply.kind, decision.reason)
+        return Answer(question, reply.text, reply.abstained, facts, round(ms, 1), reply.kind,
+                      decision.reason, reply.html)

@@ -118,8 +118,7 @@ def summarize(outcomes: list[Outcome], settings) -> dict:
         },
         "latency_ms": {"p50": round(float(np.percentile(lat, 50)), 1),
                        "p95": round(float(np.percentile(lat, 95)), 1)},
-        "settings": {k: (str(v) if isinstance(v, Path) else v)
-                     for k, v in dataclasses.asdict(settings).items()},
+        "settings": settings.public(),
     }
 
 

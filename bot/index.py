@@ -20,7 +20,6 @@ from bot.lexical import tokenize
 from bot.normalize import normalize
 
 logger = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
 FORMAT = 1
 CURRENT = "current"
 FIX = "run `make index` (or `python scripts/rebuild_index.py`)"
@@ -69,6 +68,8 @@ def build(base: FactBase, embedder, settings, weights: str, progress: bool = Tru
     import bm25s
     import faiss
     from tqdm import tqdm
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
 
     t0 = time.perf_counter()
     entries = []  # (fact id, text, prompt): the statement as a passage, variants as questions

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from bot.errors import ConfigError
@@ -47,6 +47,21 @@ def _env_choice(env: dict, name: str, default: str, choices: tuple[str, ...]) ->
     return raw
 
 
+def _env_ids(env: dict, name: str) -> tuple[int, ...]:
+    raw = env.get(name, "").replace(";", ",").strip()
+    try:
+        return tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a comma-separated list of numeric ids, got {raw!r}") from None
+
+
+def _env_url(env: dict, name: str) -> str:
+    raw = env.get(name, "").strip()
+    if raw and not raw.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must start with http:// or https://, got {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every tunable of the engine. Thresholds were chosen by `make eval` (see README)."""
@@ -79,6 +94,24 @@ class Settings:
     # What happens when the index is stale: "rebuild" or "fail".
     on_stale: str = "fail"
     threads: int = 0
+    # Telegram front end (issue #3). The token never appears in repr() or reports.
+    telegram_token: str = field(default="", repr=False, metadata={"secret": True})
+    telegram_api_base_url: str = ""
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: str = field(default="", repr=False, metadata={"secret": True})
+    telegram_listen: str = "127.0.0.1"
+    telegram_port: int = 8443
+    telegram_admin_ids: tuple[int, ...] = ()
+    telegram_allowed_chat_ids: tuple[int, ...] = ()
+    telegram_questions_per_minute: int = 20
+    data_dir: Path = PROJECT_ROOT / "data"
+    data_retention_days: int = 90
+
+    def public(self) -> dict:
+        """Every setting except secrets, for logs and reports."""
+        return {f.name: (str(v) if isinstance(v, Path) else v)
+                for f in fields(self) if not f.metadata.get("secret")
+                for v in [getattr(self, f.name)]}
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Settings":
@@ -105,6 +138,18 @@ class Settings:
             max_question_chars=_env_int(env, "QA_MAX_QUESTION_CHARS", d.max_question_chars, 20, 10000),
             on_stale=_env_choice(env, "QA_ON_STALE", d.on_stale, ("rebuild", "fail")),
             threads=_env_int(env, "QA_THREADS", d.threads, 0, 64),
+            telegram_token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
+            telegram_api_base_url=_env_url(env, "TELEGRAM_API_BASE_URL"),
+            telegram_webhook_url=_env_url(env, "TELEGRAM_WEBHOOK_URL"),
+            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
+            telegram_listen=env.get("TELEGRAM_LISTEN", "").strip() or d.telegram_listen,
+            telegram_port=_env_int(env, "TELEGRAM_PORT", d.telegram_port, 1, 65535),
+            telegram_admin_ids=_env_ids(env, "TELEGRAM_ADMIN_IDS"),
+            telegram_allowed_chat_ids=_env_ids(env, "TELEGRAM_ALLOWED_CHAT_IDS"),
+            telegram_questions_per_minute=_env_int(env, "TELEGRAM_QUESTIONS_PER_MINUTE",
+                                                   d.telegram_questions_per_minute, 1, 10000),
+            data_dir=_env_path(env, "QA_DATA_DIR", d.data_dir),
+            data_retention_days=_env_int(env, "QA_DATA_RETENTION_DAYS", d.data_retention_days, 1, 3650),
         )
         values.update(overrides)
         known = {f.name for f in fields(cls)}

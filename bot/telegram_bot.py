@@ -1,0 +1,336 @@
+"""Telegram adapter: python-telegram-bot handlers around `Engine.answer`, nothing more."""
+from __future__ import annotations
+
+import asyncio
+import collections
+import html
+import logging
+import re
+import secrets
+import time
+from urllib.parse import urlparse
+
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import InvalidToken
+from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, ApplicationHandlerStop,
+                          CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
+                          TypeHandler, filters)
+from telegram.request import HTTPXRequest
+
+from bot.store import Store
+
+logger = logging.getLogger(__name__)
+MAX_MESSAGE = 4096
+
+COMMANDS = [
+    ("start", "开始：简介和示例问题"),
+    ("help", "怎么提问"),
+    ("about", "这篇文章是什么，我不知道什么"),
+    ("topics", "我能回答的章节"),
+    ("ask", "提问（群聊中使用）：/ask 问题"),
+]
+EXAMPLES = ("山西现在一共有多少个工会组织？", "2012年煤矿百万吨死亡率是多少？", "西山煤电的“3110”帮扶机制是什么？")
+SORRY = "抱歉，出了点问题，请稍后再试。"
+
+
+class WatchedRequest(HTTPXRequest):
+    """The getUpdates connection. PTB stops polling silently on 401 (a revoked token) and
+    leaves a deaf bot that looks alive; this notices and stops the application."""
+
+    def __init__(self, *args, on_unauthorized=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.on_unauthorized = on_unauthorized
+
+    async def do_request(self, url, method, request_data=None, **kwargs):
+        status, payload = await super().do_request(url, method, request_data, **kwargs)
+        if status == 401 and url.endswith("/getUpdates") and self.on_unauthorized:
+            self.on_unauthorized()
+        return status, payload
+
+
+def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Split rendered HTML into messages of at most `limit` visible characters, at line
+    breaks, else after sentence ends. Each line of our HTML closes its own tags."""
+    chunks, current = [], ""
+    for line in _fit_lines(text.split("\n"), limit):
+        candidate = f"{current}\n{line}" if current else line
+        if current and _visible_len(candidate) > limit:
+            chunks.append(current)
+            candidate = line
+        current = candidate
+    if current.strip():
+        chunks.append(current)
+    return chunks or [text[:limit]]
+
+
+def _visible_len(markup: str) -> int:
+    return len(html.unescape(re.sub(r"<[^>]+>", "", markup)).encode("utf-16-le")) // 2
+
+
+def _fit_lines(lines: list[str], limit: int) -> list[str]:
+    out = []
+    for line in lines:
+        if _visible_len(line) <= limit:
+            out.append(line)
+            continue
+        plain = html.unescape(re.sub(r"<[^>]+>", "", line))  # a long line loses its bold
+        for sentence in re.split(r"(?<=[。！？；!?;])", plain):
+            while sentence:
+                piece, sentence = sentence[: limit // 2], sentence[limit // 2:]
+                out.append(html.escape(piece))
+    return out
+
+
+class Throttle:
+    """At most `per_minute` questions per user in any 60 seconds."""
+
+    def __init__(self, per_minute: int):
+        self.per_minute = per_minute
+        self._seen: dict[int, collections.deque] = collections.defaultdict(collections.deque)
+
+    def allow(self, user_id: int) -> bool:
+        now, window = time.monotonic(), self._seen[user_id]
+        while window and now - window[0] > 60:
+            window.popleft()
+        if len(window) >= self.per_minute:
+            return False
+        window.append(now)
+        return True
+
+
+def _services(context: ContextTypes.DEFAULT_TYPE) -> dict:
+    return context.application.bot_data
+
+
+async def reply_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """Answer `question` off the event loop and reply with HTML and feedback buttons."""
+    data, message, user = _services(context), update.effective_message, update.effective_user
+    if not data["throttle"].allow(user.id if user else 0):
+        await message.reply_text(f"提问太频繁了，请稍后再试（每分钟最多{data['settings'].telegram_questions_per_minute}个问题）。",
+                                 do_quote=True)
+        return
+    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    engine = data["engine"]  # an in-flight answer keeps the engine it started with
+    answer = await asyncio.to_thread(engine.answer, question)
+    logger.info("question chat=%s decision=%s top=%s score=%s latency_ms=%.1f", message.chat.type,
+                answer.kind, answer.facts[0].id if answer.facts else "-",
+                f"{answer.facts[0].score:.3f}" if answer.facts else "-", answer.latency_ms)
+    if answer.abstained and answer.kind == "abstain":
+        await asyncio.to_thread(data["store"].gap, user.id if user else None, question, answer.reason)
+    markup = None
+    if answer.kind in ("answer", "abstain"):
+        key = secrets.token_hex(6)
+        data["pending"][key] = (question, [f.id for f in answer.facts])
+        while len(data["pending"]) > 10000:
+            data["pending"].popitem(last=False)
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("👍", callback_data=f"fb:up:{key}"),
+                                        InlineKeyboardButton("👎", callback_data=f"fb:down:{key}")]])
+    parts = split_message(answer.html)
+    for i, part in enumerate(parts):
+        await message.reply_text(part, parse_mode=ParseMode.HTML, do_quote=True,
+                                 reply_markup=markup if i == len(parts) - 1 else None)
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet and show three example questions."""
+    meta = _services(context)["engine"].base.meta
+    lines = [f"你好！我回答关于《{html.escape(meta.title)}》（{meta.year}年）这篇文章的问题，"
+             "先给出文中的确切数字，再附上原文。", "", "可以这样问："]
+    lines += [f"· {html.escape(q)}" for q in EXAMPLES]
+    await update.effective_message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain how to ask, in private chats and in groups."""
+    await update.effective_message.reply_text(
+        "直接发送问题即可，简体、繁体、口语、关键词或中英混合都可以。\n"
+        "我会先给出文中的数字，再引用原文和所在章节；文章没写的，我会直说不知道。\n"
+        "在群聊中：@我 提问、回复我的消息，或使用 /ask 问题。\n"
+        "每条回答下可以点 👍/👎 反馈。")
+
+
+async def on_about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Describe the article and the limits of the bot."""
+    meta = _services(context)["engine"].base.meta
+    await update.effective_message.reply_text(
+        f"文章：《{meta.title}》\n报纸：{meta.paper}，{meta.year}年\n作者：{meta.authors}\n\n"
+        "我只知道这篇文章写到的内容：山西工会的组建、维权、竞赛、文化、帮扶、安全生产和民主管理等。"
+        "文章之外的事（其他省份、文章没提到的年份和数字、实时信息）我都不知道，也不会编造数字。")
+
+
+async def on_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the sections the bot can answer about."""
+    sections = _services(context)["engine"].base.meta.sections
+    await update.effective_message.reply_text("我能回答这些章节的内容：\n" + "\n".join(f"· {s}" for s in sections))
+
+
+async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/ask 问题`, mainly for groups."""
+    question = " ".join(context.args or []).strip()
+    if not question:
+        await update.effective_message.reply_text("用法：/ask 问题，例如 /ask 山西有多少工会会员？", do_quote=True)
+        return
+    await reply_answer(update, context, question)
+
+
+async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a private chat every text message is a question."""
+    await reply_answer(update, context, update.effective_message.text)
+
+
+async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In groups, answer only when mentioned or when a user replies to the bot."""
+    message, me = update.effective_message, context.bot
+    mention = f"@{me.username}".lower()
+    replied = message.reply_to_message and message.reply_to_message.from_user and \
+        message.reply_to_message.from_user.id == me.id
+    if mention in message.text.lower():
+        question = re.sub(re.escape(mention), " ", message.text, flags=re.IGNORECASE).strip()
+    elif replied:
+        question = message.text
+    else:
+        return
+    await reply_answer(update, context, question)
+
+
+async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice and files in a private chat: say what the bot reads."""
+    await update.effective_message.reply_text("我只能回答文字问题，请用文字提问。", do_quote=True)
+
+
+async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Record a 👍/👎 press and acknowledge it."""
+    query, data = update.callback_query, _services(context)
+    _, vote, key = (query.data or "fb::").split(":", 2)
+    pending = data["pending"].get(key)
+    if pending is None:
+        await query.answer("这条回答太旧了，无法记录反馈。")
+        return
+    question, fact_ids = pending
+    await asyncio.to_thread(data["store"].feedback, query.from_user.id, vote, question, fact_ids)
+    await query.answer("谢谢反馈！")
+
+
+def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    user = update.effective_user
+    return bool(user) and user.id in _services(context)["settings"].telegram_admin_ids
+
+
+async def on_gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """(admin) The most frequent questions the bot could not answer."""
+    if not _is_admin(update, context):
+        await update.effective_message.reply_text("抱歉，这个命令只有管理员可以使用。")
+        return
+    gaps = await asyncio.to_thread(_services(context)["store"].top_gaps, 15)
+    lines = ["还没有记录到答不上来的问题。"] if not gaps else ["最常见的答不上来的问题："]
+    lines += [f"{g.count}× {g.question}" for g in gaps]
+    for part in split_message(html.escape("\n".join(lines))):
+        await update.effective_message.reply_text(part, parse_mode=ParseMode.HTML)
+
+
+async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """(admin) Reload facts and index without a restart; the old index serves until then."""
+    if not _is_admin(update, context):
+        await update.effective_message.reply_text("抱歉，这个命令只有管理员可以使用。")
+        return
+    data = _services(context)
+    await update.effective_message.reply_text("正在重新加载事实库和索引……")
+    try:
+        engine = await asyncio.to_thread(data["reload"])
+    except Exception as exc:  # any failure: keep serving the old index, tell the admin
+        logger.error("reload failed; the old index keeps serving", exc_info=exc)
+        await update.effective_message.reply_text(f"重新加载失败，继续使用原来的索引。\n原因：{str(exc)[:500]}")
+        return
+    data["engine"] = engine
+    await update.effective_message.reply_text(f"已重新加载：{len(engine.base.facts)}条事实。")
+
+
+async def check_allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Drop every update from a chat outside TELEGRAM_ALLOWED_CHAT_IDS (when it is set)."""
+    allowed = _services(context)["settings"].telegram_allowed_chat_ids
+    chat = update.effective_chat
+    if allowed and (chat is None or chat.id not in allowed):
+        if update.callback_query:
+            await update.callback_query.answer()
+        raise ApplicationHandlerStop
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log with the traceback; tell the user briefly, never the details."""
+    logger.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message:
+        try:
+            await update.effective_message.reply_text(SORRY)
+        except Exception:  # the reply itself failed (network): already logged above
+            logger.warning("could not send the apology")
+
+
+async def post_init(application: Application) -> None:
+    """Register the commands with Telegram once the bot is up."""
+    await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+
+
+def build_application(settings, engine, reload) -> Application:
+    """Assemble the application; `reload()` returns a fresh engine (or raises)."""
+    state = {"revoked": False}
+    builder = ApplicationBuilder().token(settings.telegram_token).concurrent_updates(True)
+    builder = builder.rate_limiter(AIORateLimiter(max_retries=3)).post_init(post_init)
+    if settings.telegram_api_base_url:
+        base = settings.telegram_api_base_url.rstrip("/")
+        builder = builder.base_url(base).base_file_url(base.rsplit("/", 1)[0] + "/file/bot")
+    app_ref: list[Application] = []
+
+    def unauthorized() -> None:
+        if not state["revoked"]:
+            state["revoked"] = True
+            logger.critical("Telegram answered 401 Unauthorized to getUpdates: the bot token was "
+                            "revoked or is invalid; stopping so that a supervisor can restart the bot")
+            app_ref[0].stop_running()
+
+    builder = builder.get_updates_request(WatchedRequest(on_unauthorized=unauthorized, read_timeout=30))
+    app = builder.build()
+    app_ref.append(app)
+    app.bot_data.update(settings=settings, engine=engine, reload=reload, state=state,
+                        store=Store(settings.data_dir, settings.data_retention_days),
+                        throttle=Throttle(settings.telegram_questions_per_minute),
+                        pending=collections.OrderedDict())
+    _add_handlers(app)
+    return app
+
+
+def _add_handlers(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, check_allowed), group=-1)
+    for name, callback in (("start", on_start), ("help", on_help), ("about", on_about),
+                           ("topics", on_topics), ("ask", on_ask), ("gaps", on_gaps), ("reload", on_reload)):
+        app.add_handler(CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE))
+    text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
+    app.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, on_private_text))
+    app.add_handler(MessageHandler(text & filters.ChatType.GROUPS, on_group_text))
+    media = (filters.Sticker.ALL | filters.PHOTO | filters.VOICE | filters.AUDIO | filters.VIDEO
+             | filters.Document.ALL | filters.LOCATION | filters.CONTACT)
+    app.add_handler(MessageHandler(media & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_non_text))
+    app.add_handler(CallbackQueryHandler(on_feedback, pattern=r"^fb:"))
+    app.add_error_handler(on_error)
+
+
+def run(settings, engine_loader) -> int:
+    """Run until SIGTERM/SIGINT (exit 0) or a revoked token (exit 1)."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # at INFO it logs URLs with the token
+    engine = engine_loader(settings)
+    app = build_application(settings, engine, lambda: engine_loader(settings, rebuild=True))
+    app.bot_data["store"].prune()
+    try:
+        if settings.telegram_webhook_url:
+            # Telegram posts to TELEGRAM_WEBHOOK_URL; the proxy forwards its path unchanged.
+            app.run_webhook(listen=settings.telegram_listen, port=settings.telegram_port,
+                            url_path=urlparse(settings.telegram_webhook_url).path.lstrip("/"),
+                            webhook_url=settings.telegram_webhook_url,
+                            secret_token=settings.telegram_webhook_secret or secrets.token_urlsafe(32),
+                            allowed_updates=Update.ALL_TYPES)
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
+    except InvalidToken:
+        logger.error("Telegram rejected the bot token (TELEGRAM_BOT_TOKEN): check it with @BotFather")
+        return 1
+    return 1 if app.bot_data["state"]["revoked"] else 0
