@@ -69,16 +69,24 @@ def _visible_len(markup: str) -> int:
 
 
 def _fit_lines(lines: list[str], limit: int) -> list[str]:
+    """Lines no longer than `limit`; a longer line is cut after sentence ends (a hard
+    cut only inside a sentence longer than the limit) and loses its bold."""
     out = []
     for line in lines:
         if _visible_len(line) <= limit:
             out.append(line)
             continue
-        plain = html.unescape(re.sub(r"<[^>]+>", "", line))  # a long line loses its bold
+        plain, buffer = html.unescape(re.sub(r"<[^>]+>", "", line)), ""
         for sentence in re.split(r"(?<=[。！？；!?;])", plain):
-            while sentence:
-                piece, sentence = sentence[: limit // 2], sentence[limit // 2:]
-                out.append(html.escape(piece))
+            if buffer and _visible_len(html.escape(buffer + sentence)) > limit:
+                out.append(html.escape(buffer))
+                buffer = ""
+            buffer += sentence
+            while _visible_len(html.escape(buffer)) > limit:
+                out.append(html.escape(buffer[: limit // 2]))
+                buffer = buffer[limit // 2:]
+        if buffer:
+            out.append(html.escape(buffer))
     return out
 
 

@@ -25,8 +25,8 @@ IMPORTANT - never block the bot under test
 What is emulated (see the ``_m_*`` methods): URLs ``/bot<token>/<method>`` with case-insensitive
 method names; ``/file/bot<token>/...`` always answers 404. Replies are
 ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code": N, "description": "..."}``
-(+ ``parameters.retry_after`` for 429). A well-formed but different token gets 401 "Unauthorized", a malformed one 404 "Not Found"; an
-unimplemented method gets 404 "Not Found: method X not implemented in the fake" (PTB turns every
+(+ ``parameters.retry_after`` for 429). A well-formed but different token gets 401
+"Unauthorized", a malformed one 404 "Not Found"; an unimplemented method gets 404 "Not Found: method X not implemented in the fake" (PTB turns every
 404 into ``InvalidToken``, hence the explicit description). Bodies may be form-encoded (values
 JSON-encoded as PTB sends them), JSON or multipart/form-data.
 
@@ -50,6 +50,17 @@ getUpdates request; ...". That happens once, by design, whenever PTB stops polli
 long poll is superseded by the final offset-confirming call). Such 409s are kept in ``conflicts``;
 one whose client had already hung up (PTB's stop) has ``expected=True`` and is *not* put in
 ``errors``; one delivered to a live client (two bot instances polling) is put in both.
+
+Test-side API (all thread-safe)
+    inject_message / inject_sticker / inject_photo / inject_edited_message / inject_channel_post /
+    inject_update / press_button / register_chat          -> queue updates, make chats known
+    wait_for_message / wait_for_edit / wait_for_call / wait_for_poll   -> blocking, see above
+    sent_messages, edits, deleted_messages, calls, errors, unexpected_errors, conflicts,
+    confirmed_offset, last_update_id, pending_updates, polls_waiting, message(), commands()
+    fail / delay / drop_connection / clear_faults / revoke             -> fault injection
+The ``wait_for_*`` record waits are FIFO per ``consumer`` (keyword, default "default"): each
+returns the oldest matching record that consumer has not been given yet, including records
+that arrived before the call.
 """
 from __future__ import annotations
 

@@ -494,6 +494,9 @@ async def test_stop_confirms_offset(app, fake):
     for text in ("one", "two", "three"):
         fake.inject_message(text)
         await wait_message(fake)
+    # the next poll must be pending for the 409 below to be deterministic: a stop() while the
+    # poll is still on its way cancels it client-side only, and no 409 happens at all
+    await asyncio.to_thread(fake.wait_for_poll, 5)
     await app.updater.stop()
     await app.stop()
     assert fake.confirmed_offset == fake.last_update_id + 1
