@@ -322,11 +322,25 @@ def _add_handlers(app: Application) -> None:
     app.add_error_handler(on_error)
 
 
+def _drop_invalid_token_tracebacks(record: logging.LogRecord) -> bool:
+    """PTB logs a rejected token with a traceback before raising it; `run` reports it in
+    one line instead."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return not (record.name.startswith("telegram") and isinstance(exc, InvalidToken))
+
+
 def run(settings, engine_loader) -> int:
     """Run until SIGTERM/SIGINT (exit 0) or a revoked token (exit 1)."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # at INFO it logs URLs with the token
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_drop_invalid_token_tracebacks)
     engine = engine_loader(settings)
-    app = build_application(settings, engine, lambda: engine_loader(settings, rebuild=True))
+
+    def reload():
+        """Facts and index afresh (rebuilt if stale); the loaded model is reused."""
+        return engine_loader(settings, embedder=app.bot_data["engine"].embedder, rebuild=True)
+
+    app = build_application(settings, engine, reload)
     app.bot_data["store"].prune()
     try:
         if settings.telegram_webhook_url:

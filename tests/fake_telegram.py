@@ -912,11 +912,16 @@ _NOT_MODIFIED = ("message is not modified: specified new message content and rep
                  "exactly the same as a current content and reply markup of the message")
 
 
-class _PollWaiter:
-    __slots__ = ("state",)
+_CONFLICT = ("Conflict: terminated by other getUpdates request; make sure that only one bot "
+             "instance is running")
 
-    def __init__(self) -> None:
+
+class _PollWaiter:
+    __slots__ = ("state", "handler")
+
+    def __init__(self, handler: _Handler) -> None:
         self.state = "waiting"  # -> woken | superseded | revoked | stopping
+        self.handler = handler
 
 
 class FakeTelegram:
@@ -1464,8 +1469,17 @@ class FakeTelegram:
         return copy.deepcopy(update)
 
     def _wake_pollers(self, state: str) -> None:
+        """Caller holds the lock. A superseded poll's 409 is recorded here, synchronously, so
+        it is in ``conflicts`` before the superseding call is answered."""
+        now = time.time()
         for w in self._pollers:
             w.state = state
+            if state == "superseded":
+                gone = w.handler.client_gone()
+                self._conflicts.append(ConflictRecord("getUpdates", 409, _CONFLICT, now,
+                                                      expected=gone))
+                if not gone:
+                    self._errors.append(ErrorRecord("getUpdates", 409, _CONFLICT, now))
         self._pollers.clear()
         self._cond.notify_all()
 
@@ -1547,17 +1561,9 @@ class FakeTelegram:
                 return 200, {"ok": True, "result": result}
             call.status, call.description = err.status, err.description
             self._calls.append(call)
-            now = time.time()
-            if err.conflict:
-                gone = handler.client_gone()
-                self._conflicts.append(ConflictRecord(call.method, err.status, err.description,
-                                                      now, expected=gone))
-                if not gone:
-                    self._errors.append(ErrorRecord(call.method, err.status, err.description,
-                                                    now, err.injected))
-            else:
-                self._errors.append(ErrorRecord(call.method, err.status, err.description, now,
-                                                err.injected))
+            if not err.conflict:  # superseded polls were recorded by _wake_pollers
+                self._errors.append(ErrorRecord(call.method, err.status, err.description,
+                                                time.time(), err.injected))
             self._cond.notify_all()
             return err.status, err.payload()
 
@@ -1718,9 +1724,7 @@ class FakeTelegram:
             waiter: _PollWaiter | None = None
             while True:
                 if waiter is not None and waiter.state == "superseded":
-                    raise ApiError(409, "Conflict: terminated by other getUpdates request; make "
-                                        "sure that only one bot instance is running",
-                                   conflict=True)
+                    raise ApiError(409, _CONFLICT, conflict=True)
                 if self._revoked:
                     raise ApiError(401, "Unauthorized")
                 ready = self._deliverable(limit)
@@ -1731,7 +1735,7 @@ class FakeTelegram:
                         self._cond.notify_all()
                     return ready
                 if waiter is None or waiter.state != "waiting":
-                    waiter = _PollWaiter()
+                    waiter = _PollWaiter(handler)
                     self._pollers.append(waiter)
                     self._cond.notify_all()
                 self._cond.wait(remaining)

@@ -1,0 +1,242 @@
+"""The Telegram bot end to end, in process, against the fake Bot API server."""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import sqlite3
+
+import pytest
+
+from bot.engine import Engine
+from bot.telegram_bot import build_application
+from fake_telegram import FakeTelegram
+
+pytestmark = pytest.mark.slow
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"
+BOT = "shanxi_qa_bot"
+ADMIN, USER = 42, 1001
+
+
+async def wait_message(fake, chat_id=None, timeout=20, predicate=None):
+    return await asyncio.to_thread(fake.wait_for_message, chat_id=chat_id, timeout=timeout,
+                                   predicate=predicate)
+
+
+@pytest.fixture
+async def tg(engine, real_settings, tmp_path):
+    """A running bot and its fake server; options via the `bot_options` marker."""
+    fake = FakeTelegram(token=TOKEN, bot_username=BOT).start()
+    settings = dataclasses.replace(real_settings, telegram_token=TOKEN, telegram_api_base_url=fake.base_url,
+                                   telegram_admin_ids=(ADMIN,), data_dir=tmp_path / "data")
+    holder = {"settings": settings, "fake": fake, "fail_reload": False}
+
+    def reload():
+        if holder["fail_reload"]:
+            raise RuntimeError("facts are broken: 99-bad.yaml: x: empty field 'text'")
+        return Engine.load(holder["settings"], embedder=engine.embedder, rebuild=True)
+
+    async def start(**overrides):
+        holder["settings"] = dataclasses.replace(settings, **overrides)
+        app = build_application(holder["settings"], engine, reload)
+        await app.initialize()
+        await app.post_init(app)
+        await app.updater.start_polling(poll_interval=0, timeout=10)
+        await app.start()
+        await asyncio.to_thread(fake.wait_for_poll, 10)
+        holder["app"] = app
+        return app
+
+    holder["start"] = start
+    yield holder
+    app = holder.get("app")
+    if app is not None:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+    fake.stop()
+
+
+async def test_commands_are_registered_in_chinese(tg):
+    await tg["start"]()
+    names = [c["command"] for c in tg["fake"].commands()]
+    assert names == ["start", "help", "about", "topics", "ask"]
+    assert all(c["description"] for c in tg["fake"].commands())
+
+
+@pytest.mark.parametrize("command, expected", [
+    ("/start", "山西现在一共有多少个工会组织"), ("/help", "群聊"), ("/about", "2013"),
+    ("/topics", "长钢经验引领"),
+])
+async def test_info_commands(tg, command, expected):
+    await tg["start"]()
+    tg["fake"].inject_message(command)
+    msg = await wait_message(tg["fake"], USER)
+    assert expected in msg.text
+
+
+async def test_private_question_gets_figures_quote_buttons_as_a_reply(tg):
+    await tg["start"]()
+    fake = tg["fake"]
+    update = fake.inject_message("山西工会会员有多少？")
+    msg = await wait_message(fake, USER)
+    assert msg.text.startswith("截至2013年7月底") and "7706467" in msg.text and "📖 原文" in msg.text
+    assert msg.parse_mode == "HTML" and "<b>" in msg.raw_text
+    assert msg.reply_to_message_id == update["message"]["message_id"]
+    assert [b["text"] for b in msg.buttons] == ["👍", "👎"]
+    assert any(c.method.lower() == "sendchataction" for c in fake.calls)
+    assert fake.unexpected_errors == []
+
+
+async def test_hostile_text_keeps_html_valid(tg):
+    await tg["start"]()
+    fake = tg["fake"]
+    for text in ["<b>会员</b> & 1<2 有多少", "<script>alert(1)</script>", "*_[]()~`>#+-=|{}.!"]:
+        fake.inject_message(text)
+        await wait_message(fake, USER)
+    assert fake.unexpected_errors == []
+
+
+async def test_group_answers_only_when_addressed(tg):
+    await tg["start"]()
+    fake = tg["fake"]
+    fake.inject_message("山西工会会员有多少？", chat_type="group")
+    fake.inject_message(f"@{BOT} 2012年煤矿百万吨死亡率是多少", chat_type="group")
+    msg = await wait_message(fake, -2001)
+    assert "0.09" in msg.text
+    fake.inject_message("那2009年呢，2009年百万吨死亡率", chat_type="group", reply_to=msg.message)
+    reply = await wait_message(fake, -2001)
+    assert "0.328" in reply.text
+    fake.inject_message(f"/ask@{BOT} 帮扶资金按什么比例配套", chat_type="group")
+    assert "1:1" in (await wait_message(fake, -2001)).text
+    fake.inject_message("/ask", chat_type="group")
+    assert "用法" in (await wait_message(fake, -2001)).text
+    group_msgs = [m for m in fake.sent_messages if m.chat_id == -2001]
+    assert len(group_msgs) == 4  # the unaddressed question got nothing
+    assert not any("7706467" in m.text for m in group_msgs)
+
+
+async def test_feedback_button_round_trip_stores_a_salted_hash(tg):
+    await tg["start"]()
+    fake = tg["fake"]
+    fake.inject_message("山西工会会员有多少？")
+    msg = await wait_message(fake, USER)
+    fake.press_button(msg, msg.buttons[0]["callback_data"], user_id=USER)
+    call = await asyncio.to_thread(fake.wait_for_call, "answerCallbackQuery", 10)
+    assert "谢谢" in call.params.get("text", "")
+    db = tg["settings"].data_dir / "feedback.sqlite3"
+    rows = sqlite3.connect(db).execute("SELECT user_hash, vote, question, fact_ids FROM feedback").fetchall()
+    assert rows and rows[0][1:] == ("up", "山西工会会员有多少？", "member-count-2013-07")
+    assert str(USER) not in rows[0][0]
+
+
+async def test_gaps_and_reload_need_an_admin(tg):
+    await tg["start"]()
+    fake = tg["fake"]
+    for text in ("/gaps", "/reload"):
+        fake.inject_message(text, user_id=USER)
+        assert "只有管理员" in (await wait_message(fake, USER)).text
+
+
+async def test_gaps_lists_unanswered_questions_by_count(tg):
+    await tg["start"]()
+    fake = tg["fake"]
+    for q in ["广东省有多少工会会员", "广东省有多少工会会员", "2020年新增多少工会"]:
+        fake.inject_message(q)
+        await wait_message(fake, USER)
+    fake.inject_message("/gaps", user_id=ADMIN, chat_id=ADMIN)
+    text = (await wait_message(fake, ADMIN)).text
+    assert text.index("2× 广东省有多少工会会员") < text.index("1× 2020年新增多少工会")
+
+
+async def test_long_gap_list_is_split_under_the_limit(tg):
+    await tg["start"]()
+    fake = tg["fake"]
+    store = tg["app"].bot_data["store"]
+    for i in range(8):
+        store.gap(USER, f"问题{i}：" + "很长的问题<&>" * 120, "low-score")
+    fake.inject_message("/gaps", user_id=ADMIN, chat_id=ADMIN)
+    first = await wait_message(fake, ADMIN)
+    second = await wait_message(fake, ADMIN)
+    assert len(first.text) <= 4096 and len(second.text) <= 4096 and "<&>" in first.text
+    assert fake.unexpected_errors == []
+
+
+async def test_reload_during_a_burst_loses_no_answer(tg):
+    await tg["start"]()
+    fake = tg["fake"]
+    questions = [f"山西工会会员有多少？{i}" for i in range(8)]
+    for i, q in enumerate(questions):
+        fake.inject_message(q, user_id=2000 + i, chat_id=2000 + i)
+        if i == 3:
+            fake.inject_message("/reload", user_id=ADMIN, chat_id=ADMIN)
+    for i in range(8):
+        assert "7706467" in (await wait_message(fake, 2000 + i, timeout=60)).text
+    assert "正在重新加载" in (await wait_message(fake, ADMIN)).text
+    assert "已重新加载" in (await wait_message(fake, ADMIN, timeout=120)).text
+    assert fake.unexpected_errors == []
+
+
+async def test_failed_reload_keeps_the_old_index_and_says_why(tg):
+    app = await tg["start"]()
+    fake, before = tg["fake"], app.bot_data["engine"]
+    tg["fail_reload"] = True
+    fake.inject_message("/reload", user_id=ADMIN, chat_id=ADMIN)
+    await wait_message(fake, ADMIN)
+    failed = await wait_message(fake, ADMIN, timeout=30)
+    assert "重新加载失败" in failed.text and "empty field" in failed.text
+    assert app.bot_data["engine"] is before
+    fake.inject_message("山西工会会员有多少？")
+    assert "7706467" in (await wait_message(fake, USER)).text
+
+
+async def test_allowlist_applies_to_messages_commands_and_buttons(tg):
+    app = await tg["start"](telegram_allowed_chat_ids=(USER, 3003))
+    fake = tg["fake"]
+    fake.inject_message("山西工会会员有多少？", user_id=3003, chat_id=3003)
+    earlier = await wait_message(fake, 3003)
+    app.bot_data["settings"] = dataclasses.replace(app.bot_data["settings"], telegram_allowed_chat_ids=(USER,))
+    fake.inject_message("山西工会会员有多少？", user_id=3003, chat_id=3003)
+    fake.inject_message("/start", user_id=3003, chat_id=3003)
+    fake.press_button(earlier, earlier.buttons[0]["callback_data"], user_id=3003)
+    await asyncio.to_thread(fake.wait_for_call, "answerCallbackQuery", 10)  # acknowledged, not recorded
+    fake.inject_message("山西工会会员有多少？")
+    assert "7706467" in (await wait_message(fake, USER)).text
+    assert [m for m in fake.sent_messages if m.chat_id == 3003] == [earlier]
+    assert not (tg["settings"].data_dir / "feedback.sqlite3").exists() or not sqlite3.connect(
+        tg["settings"].data_dir / "feedback.sqlite3").execute("SELECT * FROM feedback").fetchall()
+
+
+async def test_throttle_sends_a_friendly_message(tg):
+    await tg["start"](telegram_questions_per_minute=2)
+    fake = tg["fake"]
+    for _ in range(3):
+        fake.inject_message("会员总数")
+    texts = [(await wait_message(fake, USER)).text for _ in range(3)]
+    assert sum("太频繁" in t for t in texts) == 1
+
+
+async def test_non_text_messages(tg):
+    await tg["start"]()
+    fake = tg["fake"]
+    fake.inject_sticker()
+    assert "文字" in (await wait_message(fake, USER)).text
+    original = fake.inject_message("山西工会会员有多少？")
+    await wait_message(fake, USER)
+    fake.inject_edited_message(original["message"], "山西工会组织有多少？")
+    fake.inject_channel_post("山西工会会员有多少？")
+    fake.inject_message("/help")
+    assert "群聊" in (await wait_message(fake, USER)).text
+    assert len(fake.sent_messages) == 3  # sticker note, answer, help: nothing for the edit or post
+
+
+async def test_get_updates_5xx_and_429_are_survived(tg):
+    await tg["start"]()
+    fake = tg["fake"]
+    fake.fail("getUpdates", 502, times=1)
+    fake.inject_message("山西工会会员有多少？")
+    assert "7706467" in (await wait_message(fake, USER, timeout=30)).text
+    fake.fail("getUpdates", 429, times=1, retry_after=1)
+    fake.inject_message("2012年煤矿百万吨死亡率是多少")
+    assert "0.09" in (await wait_message(fake, USER, timeout=30)).text

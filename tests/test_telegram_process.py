@@ -1,0 +1,74 @@
+"""The real entry point as a subprocess, configured only by environment variables."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT
+from fake_telegram import FakeTelegram
+
+pytestmark = pytest.mark.slow
+TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"
+
+
+def start_bot(fake, real_settings, tmp_path, token=TOKEN):
+    env = dict(os.environ, TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_BASE_URL=fake.base_url,
+               QA_INDEX_DIR=str(real_settings.index_dir), QA_DATA_DIR=str(tmp_path / "data"),
+               QA_LOG_LEVEL="INFO", NO_PROXY="127.0.0.1,localhost", HF_HUB_OFFLINE="1", PTB_TIMEDELTA="1")
+    return subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def finish(proc, timeout=60):
+    out, _ = proc.communicate(timeout=timeout)
+    return proc.returncode, out
+
+
+@pytest.fixture
+def fake():
+    server = FakeTelegram(token=TOKEN, bot_username="shanxi_qa_bot").start()
+    yield server
+    server.stop()
+
+
+def test_polling_answers_and_sigterm_exits_cleanly(engine, real_settings, tmp_path, fake):
+    proc = start_bot(fake, real_settings, tmp_path)
+    try:
+        fake.wait_for_poll(120)
+        fake.inject_message("山西工会会员有多少？")
+        assert "7706467" in fake.wait_for_message(1001, timeout=30).text
+        proc.send_signal(signal.SIGTERM)
+        code, out = finish(proc)
+    finally:
+        proc.kill()
+    assert code == 0, out
+    assert fake.confirmed_offset == fake.last_update_id + 1  # nothing replayed after a restart
+    assert TOKEN not in out and TOKEN.split(":")[1] not in out
+    assert "decision=answer" in out and "chat=private" in out
+
+
+def test_invalid_token_exits_non_zero_with_one_line(engine, real_settings, tmp_path, fake):
+    other = "987654321:AAHanotherWellFormedTokenButWrong_xyz12345"
+    proc = start_bot(fake, real_settings, tmp_path, token=other)
+    code, out = finish(proc, timeout=120)
+    assert code != 0
+    assert "Traceback" not in out and "token" in out.lower()
+    assert other.split(":")[1] not in out
+
+
+def test_revoked_token_exits_non_zero(engine, real_settings, tmp_path, fake):
+    proc = start_bot(fake, real_settings, tmp_path)
+    try:
+        fake.wait_for_poll(120)
+        fake.revoke()
+        code, out = finish(proc, timeout=60)
+    finally:
+        proc.kill()
+    assert code != 0
+    assert "revoked" in out and "Traceback" not in out
+    assert TOKEN.split(":")[1] not in out
