@@ -55,10 +55,11 @@ def _env_ids(env: dict, name: str) -> tuple[int, ...]:
         raise ConfigError(f"{name} must be a comma-separated list of numeric ids, got {raw!r}") from None
 
 
-def _env_url(env: dict, name: str) -> str:
+def _env_url(env: dict, name: str, https_only: bool = False) -> str:
     raw = env.get(name, "").strip()
-    if raw and not raw.startswith(("http://", "https://")):
-        raise ConfigError(f"{name} must start with http:// or https://, got {raw!r}")
+    schemes = ("https://",) if https_only else ("http://", "https://")
+    if raw and not raw.startswith(schemes):
+        raise ConfigError(f"{name} must start with {' or '.join(schemes)}, got {raw!r}")
     return raw
 
 
@@ -140,7 +141,7 @@ class Settings:
             threads=_env_int(env, "QA_THREADS", d.threads, 0, 64),
             telegram_token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
             telegram_api_base_url=_env_url(env, "TELEGRAM_API_BASE_URL"),
-            telegram_webhook_url=_env_url(env, "TELEGRAM_WEBHOOK_URL"),
+            telegram_webhook_url=_env_url(env, "TELEGRAM_WEBHOOK_URL", https_only=True),
             telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
             telegram_listen=env.get("TELEGRAM_LISTEN", "").strip() or d.telegram_listen,
             telegram_port=_env_int(env, "TELEGRAM_PORT", d.telegram_port, 1, 65535),

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, ApplicationHandlerStop,
                           CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
                           TypeHandler, filters)
@@ -323,10 +323,10 @@ def _add_handlers(app: Application) -> None:
 
 
 def _drop_invalid_token_tracebacks(record: logging.LogRecord) -> bool:
-    """PTB logs a rejected token with a traceback before raising it; `run` reports it in
-    one line instead."""
+    """PTB logs a failed start (rejected token, refused webhook) with a traceback before
+    raising it; `run` reports it in one line instead."""
     exc = record.exc_info[1] if record.exc_info else None
-    return not (record.name.startswith("telegram") and isinstance(exc, InvalidToken))
+    return not (record.name.startswith("telegram") and isinstance(exc, TelegramError))
 
 
 def run(settings, engine_loader) -> int:
@@ -354,5 +354,8 @@ def run(settings, engine_loader) -> int:
             app.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
     except InvalidToken:
         logger.error("Telegram rejected the bot token (TELEGRAM_BOT_TOKEN): check it with @BotFather")
+        return 1
+    except TelegramError as exc:  # e.g. setWebhook refused: one line, no traceback wall
+        logger.error("Telegram refused to start the bot: %s", exc)
         return 1
     return 1 if app.bot_data["state"]["revoked"] else 0

@@ -240,3 +240,21 @@ async def test_get_updates_5xx_and_429_are_survived(tg):
     fake.fail("getUpdates", 429, times=1, retry_after=1)
     fake.inject_message("2012年煤矿百万吨死亡率是多少")
     assert "0.09" in (await wait_message(fake, USER, timeout=30)).text
+
+
+async def test_engine_failure_gets_a_short_apology_and_a_logged_traceback(tg, caplog):
+    app = await tg["start"]()
+    fake = tg["fake"]
+
+    class Broken:
+        base = app.bot_data["engine"].base
+
+        def answer(self, question):
+            raise RuntimeError("index exploded /secret/path")
+
+    app.bot_data["engine"] = Broken()
+    fake.inject_message("山西工会会员有多少？")
+    msg = await wait_message(fake, USER)
+    assert msg.text == "抱歉，出了点问题，请稍后再试。"
+    assert "index exploded" in caplog.text and "Traceback" in caplog.text
+    assert TOKEN not in caplog.text

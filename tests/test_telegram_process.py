@@ -72,3 +72,54 @@ def test_revoked_token_exits_non_zero(engine, real_settings, tmp_path, fake):
     assert code != 0
     assert "revoked" in out and "Traceback" not in out
     assert TOKEN.split(":")[1] not in out
+
+
+def test_webhook_mode_receives_updates_with_the_secret(engine, real_settings, tmp_path, fake):
+    import json
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    public = "https://bot.example.org/telegram/hook"  # what Telegram posts to, via the proxy
+    url = f"http://127.0.0.1:{port}/telegram/hook"   # what the proxy forwards to
+    env_extra = {"TELEGRAM_WEBHOOK_URL": public, "TELEGRAM_PORT": str(port),
+                 "TELEGRAM_LISTEN": "127.0.0.1", "TELEGRAM_WEBHOOK_SECRET": "s3cret-Token_1"}
+    os.environ.update(env_extra)
+    try:
+        proc = start_bot(fake, real_settings, tmp_path)
+    finally:
+        for key in env_extra:
+            os.environ.pop(key)
+    try:
+        call = fake.wait_for_call("setWebhook", timeout=120)
+        assert call.params["url"] == public and call.params["secret_token"] == "s3cret-Token_1"
+        # Made by the fake so that it knows the message the bot replies to; posted by us.
+        update = fake.inject_message("山西工会会员有多少？")
+
+        def post(secret):
+            req = urllib.request.Request(url, data=json.dumps(update).encode(), method="POST",
+                                         headers={"Content-Type": "application/json",
+                                                  "X-Telegram-Bot-Api-Secret-Token": secret})
+            try:
+                return urllib.request.urlopen(req, timeout=10).status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        status, error = None, None
+        for _ in range(100):  # the webhook server starts right after setWebhook
+            try:
+                status = post("wrong")
+                break
+            except OSError as exc:
+                error = exc
+                time.sleep(0.1)
+        assert status == 403, (error, proc.poll())
+        assert post("s3cret-Token_1") == 200
+        assert "7706467" in fake.wait_for_message(1001, timeout=30).text
+        proc.send_signal(signal.SIGTERM)
+        code, out = finish(proc)
+    finally:
+        proc.kill()
+    assert code == 0, out
