@@ -1,5 +1,4 @@
 """Answers from the real model and index: exact facts, figures first, verbatim quotes, abstention."""
-import re
 
 import pytest
 
