@@ -10,7 +10,7 @@ from bot.scope import Ask, Scope, analyse
 
 ANSWER, ABSTAIN, CHITCHAT, HELP, REFUSE = "answer", "abstain", "chitchat", "help", "refuse"
 
-_CONTENT = re.compile(r"[\w\u3400-\u9fff]")
+_CONTENT = re.compile(r"[^\W_]")  # a letter, digit or CJK character; "_" is punctuation here
 _GREETING = re.compile(
     r"^(你好|您好|嗨|哈喽|hello|hi|hey|早上好|晚上好|下午好|早安|晚安|在吗|在不在|谢谢|多谢|感谢|thanks|thank you|thx|"
     r"再见|拜拜|bye|好的|ok|okay|嗯|哦|哈哈|厉害|不错|你是谁|你是什么|你叫什么|你能做什么|你会什么|你好吗|"

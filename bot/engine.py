@@ -11,7 +11,7 @@ from bot.decide import Decision, classify, clauses, decide
 from bot.embedder import Embedder, weights_fingerprint
 from bot.errors import IndexStateError
 from bot.facts import FactBase, load_facts
-from bot.normalize import clean, expand_english, normalize
+from bot.normalize import clean, expand_english, normalize, strip_noise
 from bot.retrieve import Retriever
 from bot.scope import Scope
 
@@ -74,7 +74,7 @@ class Engine:
         """The normalised, length-capped text that retrieval sees, with the Chinese
         terms of any English words appended."""
         limit = self.settings.max_question_chars
-        text = normalize(clean(question)[: limit * 4])[:limit]
+        text = normalize(strip_noise(clean(question)[: limit * 4]))[:limit]
         return expand_english(text, self.base.glossary)
 
     def candidates(self, text: str) -> tuple[list, list]:

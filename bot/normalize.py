@@ -26,6 +26,14 @@ def clean(text: str) -> str:
     return "".join(out)
 
 
+_NOISE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.])@[A-Za-z0-9_]{3,}")
+
+
+def strip_noise(text: str) -> str:
+    """Remove what carries no question: links and @mentions of users or bots."""
+    return _NOISE.sub(" ", text)
+
+
 def normalize(text: str) -> str:
     """Fold `text` for matching: traditional → simplified, NFKC (full-width → half-width),
     case folding, and whitespace collapsed to single spaces."""

@@ -23,3 +23,10 @@ def test_lone_surrogates_do_not_crash():
 
 def test_clean_keeps_newlines():
     assert clean("a\nb\x1bc") == "a\nbc"
+
+
+def test_links_and_mentions_are_noise():
+    from bot.normalize import strip_noise
+
+    assert strip_noise("@other_bot 你好 https://a.example/x?q=1 www.b.cn/y").split() == ["你好"]
+    assert strip_noise("mail me: a@b.cn").split() == ["mail", "me:", "a@b.cn"]
