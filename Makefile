@@ -10,13 +10,14 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test eval index index-if-stale check clean help
+.PHONY: setup run test eval index index-if-stale check loadtest clean help
 
 help:
 	@echo "make run    - set up, then start the bot (console chat without TELEGRAM_BOT_TOKEN)"
 	@echo "make test   - set up, then run the test suite"
 	@echo "make eval   - evaluation report in reports/ (add ARGS=--compare for retrieval variants)"
 	@echo "make index  - force an index rebuild;  make check - validate facts and coverage"
+	@echo "make loadtest - 50 chats x 20 questions through the fake Bot API (ARGS=--chats N --questions M)"
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -51,6 +52,9 @@ index: $(DEPS) $(MODEL)
 
 check: $(DEPS)
 	$(PY) -m bot check
+
+loadtest: setup
+	$(PY) scripts/loadtest.py --reload $(ARGS)
 
 clean:
 	rm -rf index/current index/build-* reports .pytest_cache

@@ -34,10 +34,16 @@ def _env_float(env: dict, name: str, default: float, lo: float, hi: float) -> fl
 
 
 def _env_int(env: dict, name: str, default: int, lo: int, hi: int) -> int:
-    value = _env_float(env, name, default, lo, hi)
-    if value != int(value):
-        raise ConfigError(f"{name} must be a whole number, got {value}")
-    return int(value)
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo} and {hi}, got {value}")
+    return value
 
 
 def _env_choice(env: dict, name: str, default: str, choices: tuple[str, ...]) -> str:

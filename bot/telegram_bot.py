@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, ApplicationHandlerStop,
                           CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
                           TypeHandler, filters)
@@ -60,8 +60,21 @@ async def reply_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, quest
                                         InlineKeyboardButton("👎", callback_data=f"fb:down:{key}")]])
     parts = split_message(answer.html)
     for i, part in enumerate(parts):
-        await message.reply_text(part, parse_mode=ParseMode.HTML, do_quote=True,
-                                 reply_markup=markup if i == len(parts) - 1 else None)
+        await send_with_retry(lambda p=part, last=(i == len(parts) - 1): message.reply_text(
+            p, parse_mode=ParseMode.HTML, do_quote=True, reply_markup=markup if last else None))
+
+
+async def send_with_retry(send, attempts: int = 4, delay: float = 0.5):
+    """Send, retrying network failures (5xx, timeouts, resets) with back-off; 429 is
+    retried by the rate limiter and a bad request is not retried at all."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await send()
+        except (NetworkError, TimedOut) as exc:
+            if isinstance(exc, BadRequest) or attempt == attempts:
+                raise
+            logger.warning("sending failed (%s), retry %d of %d", exc, attempt, attempts - 1)
+            await asyncio.sleep(delay * 2 ** (attempt - 1))
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

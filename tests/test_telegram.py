@@ -258,3 +258,17 @@ async def test_engine_failure_gets_a_short_apology_and_a_logged_traceback(tg, ca
     assert msg.text == "抱歉，出了点问题，请稍后再试。"
     assert "index exploded" in caplog.text and "Traceback" in caplog.text
     assert TOKEN not in caplog.text
+
+
+@pytest.mark.parametrize("fault", ["502", "429", "reset"])
+async def test_send_message_faults_lose_no_reply(tg, fault):
+    await tg["start"]()
+    fake = tg["fake"]
+    if fault == "502":
+        fake.fail("sendMessage", 502, times=2)
+    elif fault == "429":
+        fake.fail("sendMessage", 429, times=1, retry_after=1)
+    else:
+        fake.drop_connection("sendMessage", times=1)
+    fake.inject_message("山西工会会员有多少？")
+    assert "7706467" in (await wait_message(fake, USER, timeout=30)).text
