@@ -60,3 +60,17 @@ def test_bad_setting_is_a_clear_error():
 def test_check_reports_full_coverage():
     out = run(["check"])
     assert out.returncode == 0 and "0 article figure token(s) not carried" in out.stdout
+
+
+def test_missing_model_folder_names_the_fix(tmp_path):
+    out = run(["ask", "会员总数"], env_extra={"QA_MODEL": str(tmp_path / "no-model")})
+    assert out.returncode == 1 and "make setup" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_damaged_model_folder_names_the_fix(tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "modules.json").write_text("[]")
+    (folder / "config.json").write_text("{broken")
+    out = run(["ask", "会员总数"], env_extra={"QA_MODEL": str(folder)})
+    assert out.returncode == 1 and "prepare_model.py --force" in out.stderr and "Traceback" not in out.stderr
