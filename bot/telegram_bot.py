@@ -266,11 +266,35 @@ def _drop_invalid_token_tracebacks(record: logging.LogRecord) -> bool:
     return not (record.name.startswith("telegram") and isinstance(exc, TelegramError))
 
 
-def run(settings, engine_loader) -> int:
-    """Run until SIGTERM/SIGINT (exit 0) or a revoked token (exit 1)."""
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # at INFO it logs URLs with the token
+class RedactingFormatter(logging.Formatter):
+    """Formats as the wrapped formatter would, with the token (and its secret half) masked:
+    a last line of defence for URLs in exception texts."""
+
+    def __init__(self, inner: logging.Formatter | None, secrets_: list[str]):
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+        self.secrets = [s for s in secrets_ if len(s) >= 8]
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = self.inner.format(record)
+        for secret in self.secrets:
+            text = text.replace(secret, "<redacted>")
+        return text
+
+
+def guard_logs(token: str) -> None:
+    """Keep the token out of every log line, whatever the level."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)  # at INFO httpx logs URLs with the token
+    hidden = [token, token.split(":", 1)[-1]]
     for handler in logging.getLogger().handlers:
         handler.addFilter(_drop_invalid_token_tracebacks)
+        handler.setFormatter(RedactingFormatter(handler.formatter, hidden))
+
+
+def run(settings, engine_loader) -> int:
+    """Run until SIGTERM/SIGINT (exit 0) or a revoked token (exit 1)."""
+    guard_logs(settings.telegram_token)
     engine = engine_loader(settings)
 
     def reload():

@@ -16,10 +16,12 @@ pytestmark = pytest.mark.slow
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"
 
 
-def start_bot(fake, real_settings, tmp_path, token=TOKEN):
+def start_bot(fake, real_settings, tmp_path, token=TOKEN, **extra):
+    """`python -m bot` configured only by environment variables (`extra` adds some)."""
     env = dict(os.environ, TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_BASE_URL=fake.base_url,
                QA_INDEX_DIR=str(real_settings.index_dir), QA_DATA_DIR=str(tmp_path / "data"),
                QA_LOG_LEVEL="INFO", NO_PROXY="127.0.0.1,localhost", HF_HUB_OFFLINE="1", PTB_TIMEDELTA="1")
+    env.update(extra)
     return subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
@@ -86,12 +88,7 @@ def test_webhook_mode_receives_updates_with_the_secret(engine, real_settings, tm
     url = f"http://127.0.0.1:{port}/telegram/hook"   # what the proxy forwards to
     env_extra = {"TELEGRAM_WEBHOOK_URL": public, "TELEGRAM_PORT": str(port),
                  "TELEGRAM_LISTEN": "127.0.0.1", "TELEGRAM_WEBHOOK_SECRET": "s3cret-Token_1"}
-    os.environ.update(env_extra)
-    try:
-        proc = start_bot(fake, real_settings, tmp_path)
-    finally:
-        for key in env_extra:
-            os.environ.pop(key)
+    proc = start_bot(fake, real_settings, tmp_path, **env_extra)
     try:
         call = fake.wait_for_call("setWebhook", timeout=120)
         assert call.params["url"] == public and call.params["secret_token"] == "s3cret-Token_1"
@@ -123,3 +120,22 @@ def test_webhook_mode_receives_updates_with_the_secret(engine, real_settings, tm
     finally:
         proc.kill()
     assert code == 0, out
+
+
+def test_token_never_logged_even_at_debug_with_errors(engine, real_settings, tmp_path, fake):
+    proc = start_bot(fake, real_settings, tmp_path, QA_LOG_LEVEL="DEBUG")
+    try:
+        fake.wait_for_poll(120)
+        fake.fail("sendMessage", 502, times=1)
+        fake.inject_message("山西工会会员有多少？")
+        fake.wait_for_message(1001, timeout=30)
+        fake.fail("getUpdates", 500, times=1)
+        fake.inject_message("会员总数")
+        fake.wait_for_message(1001, timeout=30)
+        proc.send_signal(signal.SIGTERM)
+        code, out = finish(proc)
+    finally:
+        proc.kill()
+    assert code == 0
+    assert "DEBUG" in out and ("ERROR" in out or "WARNING" in out)
+    assert TOKEN not in out and TOKEN.split(":")[1] not in out
