@@ -139,3 +139,34 @@ def test_token_never_logged_even_at_debug_with_errors(engine, real_settings, tmp
     assert code == 0
     assert "DEBUG" in out and ("ERROR" in out or "WARNING" in out)
     assert TOKEN not in out and TOKEN.split(":")[1] not in out
+
+
+def test_sigterm_mid_burst_answers_what_it_confirmed_and_replays_nothing(engine, real_settings, tmp_path, fake):
+    proc = start_bot(fake, real_settings, tmp_path)
+    try:
+        fake.wait_for_poll(120)
+        updates = [fake.inject_message(f"山西工会会员有多少？{i}", user_id=4000 + i, chat_id=4000 + i)
+                   for i in range(12)]
+        fake.wait_for_message(timeout=30)
+        proc.send_signal(signal.SIGTERM)
+        code, out = finish(proc)
+    finally:
+        proc.kill()
+    assert code == 0, out
+    answered = {m.chat_id for m in fake.sent_messages}
+    confirmed = fake.confirmed_offset
+    for upd in updates:  # every confirmed question was answered before the exit
+        if upd["update_id"] < confirmed:
+            assert upd["message"]["chat"]["id"] in answered, upd["update_id"]
+    second = start_bot(fake, real_settings, tmp_path)  # a restart answers the rest, once
+    try:
+        for upd in updates:
+            chat = upd["message"]["chat"]["id"]
+            if chat not in answered:
+                fake.wait_for_message(chat, timeout=120)
+        second.send_signal(signal.SIGTERM)
+        finish(second)
+    finally:
+        second.kill()
+    chats = [m.chat_id for m in fake.sent_messages]
+    assert sorted(chats) == sorted({u["message"]["chat"]["id"] for u in updates})  # each exactly once
