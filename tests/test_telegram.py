@@ -272,3 +272,17 @@ async def test_send_message_faults_lose_no_reply(tg, fault):
         fake.drop_connection("sendMessage", times=1)
     fake.inject_message("山西工会会员有多少？")
     assert "7706467" in (await wait_message(fake, USER, timeout=30)).text
+
+
+async def test_unwritable_data_directory_does_not_stop_answers(tg, tmp_path, caplog):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    await tg["start"](data_dir=blocker / "data")
+    fake = tg["fake"]
+    fake.inject_message("广东省有多少工会会员")  # an abstention: recorded as a gap, which fails
+    assert "没有提到" in (await wait_message(fake, USER)).text
+    fake.inject_message("山西工会会员有多少？")
+    msg = await wait_message(fake, USER)
+    fake.press_button(msg, msg.buttons[0]["callback_data"], user_id=USER)
+    await asyncio.to_thread(fake.wait_for_call, "answerCallbackQuery", 10)
+    assert "7706467" in msg.text and "could not record" in caplog.text
