@@ -49,9 +49,9 @@ ROWS = [
     ("zero-width joiners and a BOM", "\ufeff\u200d\u200d\u200b", "help", None),
     ("control characters and NUL", "\x00\x01\x02\x1b[31m", "abstain", None),
     ("right-to-left text", "\u202eمرحبا بالعالم", "abstain", None),
-    ("10,000 characters", "工会" * 5000, None, None),
+    ("10,000 characters", "工会" * 5000, "answer", None),  # read as the keyword 工会
     ("one 5,000-character token", "a" * 5000, "abstain", None),
-    ("a word 500 times", "会员 " * 500, None, None),
+    ("a word 500 times", "会员 " * 500, "answer", "会员"),
     ("html markup around a question", "<b>山西工会会员有多少</b>", "answer", "7706467"),
     ("script tag", "<script>alert('x')</script>", "abstain", None),
     ("markdownv2 specials", "*_[]()~`>#+-=|{}.!", "help", None),
@@ -68,7 +68,7 @@ ROWS = [
     ("ask with nothing after it", "/ask", "abstain", None),
     ("bare figure", "61428", "answer", "61428"),
     ("full-width digits", "６１４２８", "answer", "61428"),
-    ("Chinese numerals", "六万一千四百二十八", None, None),
+    ("Chinese numerals", "六万一千四百二十八", "abstain", None),  # not converted: see README
     ("traditional and simplified mixed", "山西工會会员有多少人", "answer", "7706467"),
     ("traditional only", "煤礦百萬噸死亡率2012年是多少", "answer", "0.09"),
     ("full-width letters", "ＳＨＡＮＸＩ工会会员", "answer", "7706467"),

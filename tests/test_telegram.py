@@ -286,3 +286,28 @@ async def test_unwritable_data_directory_does_not_stop_answers(tg, tmp_path, cap
     fake.press_button(msg, msg.buttons[0]["callback_data"], user_id=USER)
     await asyncio.to_thread(fake.wait_for_call, "answerCallbackQuery", 10)
     assert "7706467" in msg.text and "could not record" in caplog.text
+
+
+async def test_get_updates_reset_and_timeout_are_survived(tg):
+    await tg["start"]()
+    fake = tg["fake"]
+    fake.drop_connection("getUpdates", times=1)
+    fake.inject_message("山西工会会员有多少？")
+    assert "7706467" in (await wait_message(fake, USER, timeout=30)).text
+    fake.delay("getUpdates", 16, times=1)  # longer than the 10 s poll + PTB's read timeout
+    fake.inject_message("2012年煤矿百万吨死亡率是多少")
+    assert "0.09" in (await wait_message(fake, USER, timeout=60)).text
+
+
+async def test_reload_with_broken_facts_keeps_the_old_index(tg, facts_copy, engine):
+    app = await tg["start"]()
+    fake = tg["fake"]
+    settings = dataclasses.replace(tg["settings"], facts_dir=facts_copy)
+    app.bot_data["reload"] = lambda: Engine.load(settings, embedder=engine.embedder, rebuild=True)
+    (facts_copy / "99-broken.yaml").write_text("- id: broken\n  text: ''\n", encoding="utf-8")
+    fake.inject_message("/reload", user_id=ADMIN, chat_id=ADMIN)
+    await wait_message(fake, ADMIN)
+    failed = (await wait_message(fake, ADMIN, timeout=60)).text
+    assert "重新加载失败" in failed and "99-broken.yaml" in failed
+    fake.inject_message("山西工会会员有多少？")
+    assert "7706467" in (await wait_message(fake, USER)).text
