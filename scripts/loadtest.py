@@ -72,7 +72,7 @@ def run(chats: int, questions: int, reload: bool, timeout: float, env_extra: dic
                     fake.inject_message("/reload", chat_id=ADMIN, user_id=ADMIN)
             latencies, answered = _collect(fake, sent, timeout)
             elapsed = time.time() - t0
-            reload_ok = (not reload) or any("已重新加载" in m.text for m in fake.sent_messages if m.chat_id == ADMIN)
+            reload_ok = (not reload) or _reload_done(fake, timeout)
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -106,6 +106,16 @@ def _collect(fake: FakeTelegram, sent: dict, timeout: float) -> tuple[list[float
             seen.add(key)
             latencies.append(msg.time - sent[key])
     return latencies, len(seen)
+
+
+def _reload_done(fake: FakeTelegram, timeout: float) -> bool:
+    """Wait for the admin's reload report, which may come after the last answer."""
+    try:
+        msg = fake.wait_for_message(ADMIN, timeout=timeout, consumer="reload",
+                                    predicate=lambda m: "已重新加载" in m.text or "失败" in m.text)
+    except TimeoutError:
+        return False
+    return "已重新加载" in msg.text
 
 
 def markdown(r: dict) -> str:
