@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test eval index index-if-stale check loadtest clean help
+.PHONY: setup run test eval index index-if-stale check loadtest bench clean help
 
 help:
 	@echo "make run    - set up, then start the bot (console chat without TELEGRAM_BOT_TOKEN)"
@@ -18,6 +18,7 @@ help:
 	@echo "make eval   - evaluation report in reports/ (add ARGS=--compare for retrieval variants)"
 	@echo "make index  - force an index rebuild;  make check - validate facts and coverage"
 	@echo "make loadtest - 50 chats x 20 questions through the fake Bot API (ARGS=--chats N --questions M)"
+	@echo "make bench  - latency, throughput, cold start, RSS and index build against the reference points"
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -55,6 +56,9 @@ check: $(DEPS)
 
 loadtest: setup
 	$(PY) scripts/loadtest.py --reload $(ARGS)
+
+bench: setup
+	$(PY) scripts/bench.py $(ARGS)
 
 clean:
 	rm -rf index/current index/build-* reports .pytest_cache
