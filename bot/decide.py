@@ -132,6 +132,9 @@ def decide(question: str, hits: list[Hit], base: FactBase, settings, scope: Scop
         return Decision(ABSTAIN, reason=f"low-score:{chosen.confidence:.3f}")
     if chosen.dense < settings.min_dense:
         return Decision(ABSTAIN, reason=f"low-dense:{chosen.dense:.3f}")
+    margin = hits[0].confidence - hits[1].confidence if len(hits) > 1 else 1.0
+    if settings.min_margin and margin < settings.min_margin:
+        return Decision(ABSTAIN, reason=f"low-margin:{margin:.3f}")
     multi = is_multi(question, ask)
     picked = _companions(chosen, ask, hits, base, settings, scope, list(parts)) if multi else [chosen]
     return Decision(ANSWER, tuple(picked), reason="answer")

@@ -1,6 +1,7 @@
 """Curated facts: load, validate against the article, and report figure coverage."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -61,14 +62,11 @@ class FactBase:
     glossary: tuple[tuple[str, str], ...] = ()
 
     def by_id(self, fact_id: str) -> Fact:
-        return self._index()[fact_id]
+        return self._by_id[fact_id]
 
-    def _index(self) -> dict[str, Fact]:
-        cache = self.__dict__.get("_by_id")
-        if cache is None:
-            cache = {f.id: f for f in self.facts}
-            object.__setattr__(self, "_by_id", cache)
-        return cache
+    @functools.cached_property
+    def _by_id(self) -> dict[str, Fact]:
+        return {f.id: f for f in self.facts}
 
     @property
     def allowed_numbers(self) -> frozenset[str]:

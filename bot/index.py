@@ -120,17 +120,14 @@ def _write(index_dir: Path, dense, rows, doc_ids, bm25, manifest: dict) -> float
 def _swap(index_dir: Path, new: Path) -> None:
     """Point index/current at `new` with one atomic rename, then drop old builds."""
     link = index_dir / CURRENT
-    old = link.resolve() if link.is_symlink() else None
     tmp_link = index_dir / f".current-{os.getpid()}"
     if tmp_link.is_symlink() or tmp_link.exists():
         tmp_link.unlink()
     os.symlink(new.name, tmp_link)
     os.replace(tmp_link, link)
     for stale in index_dir.glob("build-*"):
-        if stale.resolve() not in (new.resolve(),) and stale.resolve() != old:
+        if stale.resolve() != new.resolve():
             shutil.rmtree(stale, ignore_errors=True)
-    if old is not None and old != new.resolve():
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def read_manifest(index_dir: Path) -> dict:

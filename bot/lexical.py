@@ -6,7 +6,7 @@ import re
 
 # CJK runs, or runs of ASCII letters/digits (numbers keep their decimal point).
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[a-z]+|\d+(?:\.\d+)?")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 TOKENIZERS = ("bigram", "jieba", "bigram+pinyin")
 
@@ -45,7 +45,7 @@ def tokenize(text: str, mode: str = "bigram") -> list[str]:
         raise ValueError(f"unknown tokenizer {mode!r}")
     tokens: list[str] = []
     for run in _RUN.findall(text):
-        if not _CJK.match(run):
+        if not CJK.match(run):
             tokens.append(run)
         elif mode == "jieba":
             tokens += [w for w in _jieba().lcut_for_search(run) if w.strip()]

@@ -7,16 +7,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.lexical import tokenize
+from bot.lexical import CJK, tokenize
+from bot.numbers import numbers_in
 
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
 
 
 def chinese_share(text: str) -> float:
     """Share of the question's content that is Chinese (an English word counts as two characters)."""
-    cjk = len(_CJK.findall(text))
+    cjk = len(CJK.findall(text))
     words = len(_LATIN_WORD.findall(text))
     return cjk / (cjk + 2 * words) if cjk + words else 1.0
 
@@ -41,7 +41,7 @@ class Retriever:
         self._pos = {fid: i for i, fid in enumerate(self.doc_ids)}
         self._row_doc = np.array([self._pos[r] for r in index.rows])
         self._years = [set(YEAR.findall(base.by_id(fid).text)) for fid in self.doc_ids]
-        self._numbers = [set(re.findall(r"\d+(?:\.\d+)?", base.by_id(fid).text)) for fid in self.doc_ids]
+        self._numbers = [set(numbers_in(base.by_id(fid).text)) for fid in self.doc_ids]
         self._vocab = index.bm25.vocab_dict
         self._idf = self._idf_table()
 
@@ -81,7 +81,7 @@ class Retriever:
         """+1 per number of the question a fact states, -1 when the question names a
         year and the fact speaks only of other years."""
         years = set(YEAR.findall(question))
-        numbers = set(re.findall(r"\d+(?:\.\d+)?", question))
+        numbers = set(numbers_in(question))
         out = np.zeros(len(self.doc_ids), dtype=np.float32)
         for i in range(len(self.doc_ids)):
             out[i] += len(numbers & self._numbers[i])

@@ -111,3 +111,16 @@ def test_every_reply_number_is_in_the_article(engine):
 
 def test_same_input_same_reply(engine):
     assert engine.answer("省总近3年获得多少项荣誉").answer == engine.answer("省总近3年获得多少项荣誉").answer
+
+
+def test_min_margin_abstains_when_the_top_two_are_close(engine):
+    import dataclasses
+
+    from bot.decide import decide
+
+    text = engine.prepare("山西工会会员有多少")
+    hits, parts = engine.candidates(text)
+    assert not decide(text, hits, engine.base, engine.settings, engine.scope, parts).abstained
+    strict = dataclasses.replace(engine.settings, min_margin=0.99)
+    decision = decide(text, hits, engine.base, strict, engine.scope, parts)
+    assert decision.abstained and decision.reason.startswith("low-margin")
