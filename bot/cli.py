@@ -50,7 +50,7 @@ def cmd_index(args) -> int:
 
     settings = _settings()
     base = load_facts(settings.facts_dir)
-    weights = weights_fingerprint(settings.model)
+    weights = weights_fingerprint(settings.model, settings.backend)
     current, reasons = is_current(settings, weights)
     if current and not args.force:
         print(f"index up to date: {settings.index_dir}/current ({len(base.facts)} facts)")
@@ -58,11 +58,12 @@ def cmd_index(args) -> int:
     if reasons and not args.force:
         print("rebuilding index: " + "; ".join(reasons), file=sys.stderr)
     t0 = time.perf_counter()
-    manifest = build(base, Embedder(settings.model, settings.threads), settings, weights,
-                     progress=not args.quiet)
-    print(f"index built: {manifest['facts']} facts, {manifest['vectors']} vectors, "
-          f"dim {manifest['dim']}, {time.perf_counter() - t0:.1f}s (embedding "
-          f"{manifest['build_seconds']:.1f}s) → {settings.index_dir}/current")
+    # The model is loaded only if some text has no cached vector.
+    manifest = build(base, lambda: Embedder.from_settings(settings), settings, weights,
+                     progress=not args.quiet, use_cache=not args.no_cache)
+    print(f"index built: {manifest['facts']} facts, {manifest['vectors']} vectors "
+          f"({manifest['embedded']} embedded, {manifest['reused']} from the cache), dim {manifest['dim']}, "
+          f"{time.perf_counter() - t0:.1f}s → {settings.index_dir}/current")
     return 0
 
 
@@ -102,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     idx = sub.add_parser("index", help="build the index if stale (--force: always)")
     idx.add_argument("--force", action="store_true")
     idx.add_argument("--quiet", action="store_true", help="no progress bar")
+    idx.add_argument("--no-cache", action="store_true",
+                     help="embed every text again instead of reusing index/embed-cache")
     idx.set_defaults(func=cmd_index)
     chk = sub.add_parser("check", help="validate facts and figure coverage")
     chk.set_defaults(func=cmd_check)

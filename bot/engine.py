@@ -1,6 +1,7 @@
 """The one answer function every front end uses: normalise → retrieve → decide → compose."""
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -16,6 +17,8 @@ from bot.retrieve import Retriever
 from bot.scope import Scope
 
 logger = logging.getLogger(__name__)
+# Answered once at load: jieba's and pypinyin's dictionaries load lazily (about 1.5 s).
+WARM_UP = "2012年山西省总工会有多少会员？"
 
 
 @dataclass(frozen=True)
@@ -51,14 +54,18 @@ class Engine:
         self.settings, self.base, self.embedder, self.index = settings, base, embedder, index
         self.retriever = Retriever(index, embedder, base, settings)
         self.scope = Scope(base)
+        # Replies per normalised question: a repeat (also in the other script, or with other
+        # spacing or case) is answered without encoding. A reload builds a new Engine, so a
+        # cached reply never outlives the facts it came from.
+        self._reply_prepared = functools.lru_cache(maxsize=settings.cache_size)(self._reply_uncached)
 
     @classmethod
     def load(cls, settings, embedder: Embedder | None = None, rebuild: bool = False) -> "Engine":
         """Load facts, model and index; on a stale index rebuild (per settings, or when
         `rebuild`) or fail."""
         base = load_facts(settings.facts_dir)
-        embedder = embedder or Embedder(settings.model, settings.threads)
-        weights = weights_fingerprint(settings.model)
+        embedder = embedder or Embedder.from_settings(settings)
+        weights = weights_fingerprint(settings.model, settings.backend)
         expected = index_mod.expected_manifest(base.digest, settings.model, weights, settings)
         try:
             idx = index_mod.load(settings.index_dir, expected, embedder.dim)
@@ -68,7 +75,9 @@ class Engine:
             logger.warning("%s; rebuilding", exc)
             index_mod.build(base, embedder, settings, weights, progress=False)
             idx = index_mod.load(settings.index_dir, expected, embedder.dim)
-        return cls(settings, base, embedder, idx)
+        engine = cls(settings, base, embedder, idx)
+        engine._reply_uncached(engine.prepare(WARM_UP))  # load the lazy dictionaries now, not on a user's time
+        return engine
 
     def prepare(self, question: str) -> str:
         """The normalised, length-capped text that retrieval sees, with the Chinese
@@ -84,7 +93,13 @@ class Engine:
         return hits, ([(p, self.retriever.search(p)) for p in parts] if len(parts) > 1 else [])
 
     def reply(self, question: str) -> tuple[Reply, Decision]:
-        text = self.prepare(question)
+        return self._reply_prepared(self.prepare(question))
+
+    def cache_info(self):
+        """Hits, misses and size of the reply cache (functools.lru_cache statistics)."""
+        return self._reply_prepared.cache_info()
+
+    def _reply_uncached(self, text: str) -> tuple[Reply, Decision]:
         if classify(text):
             decision = decide(text, [], self.base, self.settings, self.scope)
             return compose(decision, self.base), decision

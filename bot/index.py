@@ -23,7 +23,8 @@ logger = logging.getLogger(__name__)
 FORMAT = 1
 CURRENT = "current"
 FIX = "run `make index` (or `python scripts/rebuild_index.py`)"
-_LIBS = ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "OpenCC", "jieba", "pypinyin")
+_LIBS = ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "onnxruntime", "OpenCC", "jieba",
+         "pypinyin")
 
 
 @dataclass(frozen=True)
@@ -59,15 +60,74 @@ def _sha256(path: Path) -> str:
 def expected_manifest(base_digest: str, model: str, weights: str, settings) -> dict:
     """The manifest keys that must match for an index to be current."""
     return {"format": FORMAT, "facts_sha256": base_digest, "model": model,
-            "weights_sha256": weights, "tokenizer": settings.tokenizer,
+            "backend": settings.backend, "weights_sha256": weights, "tokenizer": settings.tokenizer,
             "question_prompt": settings.question_prompt}
 
 
-def build(base: FactBase, embedder, settings, weights: str, progress: bool = True) -> dict:
-    """Embed every fact and question, build FAISS + BM25, and swap the result in atomically."""
+CACHE = "embed-cache"
+
+
+class EmbeddingCache:
+    """Vectors already computed for (prompt, text) under one set of model weights, so a
+    rebuild embeds only what changed. One .npz per weights digest under index/embed-cache;
+    after a build it keeps exactly the entries that build used."""
+
+    def __init__(self, index_dir: Path, weights: str):
+        self.path = Path(index_dir) / CACHE / f"{weights[:32]}.npz"
+        self.vectors: dict[str, np.ndarray] = {}
+        try:
+            with np.load(self.path, allow_pickle=False) as data:
+                self.vectors = dict(zip(data["keys"].tolist(), data["vectors"]))
+        except (OSError, ValueError, KeyError) as exc:  # absent or unreadable: start empty
+            if self.path.exists():
+                logger.warning("embedding cache %s unreadable (%s); re-embedding", self.path, exc)
+
+    @staticmethod
+    def key(prompt: str, text: str) -> str:
+        return hashlib.sha256(f"{prompt}\0{text}".encode()).hexdigest()
+
+    def save(self, keys: list[str], vectors: np.ndarray) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".cache-", suffix=".npz", dir=self.path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, keys=np.array(keys), vectors=vectors)
+        os.replace(tmp, self.path)
+        for other in self.path.parent.glob("*.npz"):  # vectors of other weights are dead
+            if other != self.path:
+                other.unlink(missing_ok=True)
+
+
+def _embed(texts: list[str], prompts: list[str], embedder, cache: EmbeddingCache | None,
+           progress: bool) -> tuple[np.ndarray, int]:
+    """Vectors for every (text, prompt): cached ones reused, the rest encoded per prompt in
+    one call (sentence-transformers sorts by length, so batches carry little padding).
+    `embedder` may be a zero-argument factory: it is only called when something is missing."""
+    keys = [EmbeddingCache.key(p, t) for t, p in zip(texts, prompts)]
+    known = cache.vectors if cache else {}
+    missing = [i for i, k in enumerate(keys) if k not in known]
+    if missing and callable(embedder) and not hasattr(embedder, "encode"):
+        embedder = embedder()
+    computed: dict[int, np.ndarray] = {}
+    for prompt in sorted({prompts[i] for i in missing}):
+        ids = [i for i in missing if prompts[i] == prompt]
+        vecs = embedder.encode([texts[i] for i in ids], prompt, progress=progress)
+        computed.update(zip(ids, vecs))
+    vectors = np.stack([computed[i] if i in computed else known[k] for i, k in enumerate(keys)])
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if cache is not None:
+        try:
+            cache.save(keys, vectors)
+        except OSError as exc:  # a cache that cannot be written only costs time next build
+            logger.warning("cannot write embedding cache %s: %s", cache.path, exc)
+    return vectors, len(missing)
+
+
+def build(base: FactBase, embedder, settings, weights: str, progress: bool = True,
+          use_cache: bool = True) -> dict:
+    """Embed every fact and question, build FAISS + BM25, and swap the result in atomically.
+    `embedder` is an Embedder or a factory for one (called only if the cache lacks vectors)."""
     import bm25s
     import faiss
-    from tqdm import tqdm
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
 
@@ -77,27 +137,22 @@ def build(base: FactBase, embedder, settings, weights: str, progress: bool = Tru
         entries.append((fact.id, normalize(fact.text), "passage"))
         entries += [(fact.id, normalize(q), settings.question_prompt) for q in fact.questions]
     rows, texts, prompts = (list(col) for col in zip(*entries))
-    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    order = sorted(range(len(texts)), key=lambda i: prompts[i])
-    bar = tqdm(total=len(texts), desc="embedding", unit="text", disable=not progress)
-    for start in range(0, len(order), 64):
-        chunk = order[start:start + 64]
-        for prompt in sorted({prompts[i] for i in chunk}):
-            ids = [i for i in chunk if prompts[i] == prompt]
-            vectors[ids] = embedder.encode([texts[i] for i in ids], prompt)
-        bar.update(len(chunk))
-    bar.close()
-    dense = faiss.IndexFlatIP(embedder.dim)
+    cache = EmbeddingCache(settings.index_dir, weights) if use_cache else None
+    vectors, embedded = _embed(texts, prompts, embedder, cache, progress)
+    t_embed = time.perf_counter() - t0
+    dim = vectors.shape[1]
+    dense = faiss.IndexFlatIP(dim)
     dense.add(vectors)
     docs = [fact_document(f) for f in base.facts]
     bm25 = bm25s.BM25()
     bm25.index([tokenize(d, settings.tokenizer) for d in docs], show_progress=False)
-    manifest = expected_manifest(base.digest, embedder.name, weights, settings) | {
-        "dim": embedder.dim, "facts": len(base.facts), "vectors": len(texts),
+    manifest = expected_manifest(base.digest, settings.model, weights, settings) | {
+        "dim": dim, "facts": len(base.facts), "vectors": len(texts),
         "libraries": _versions(), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     seconds = _write(Path(settings.index_dir), dense, rows, [f.id for f in base.facts], bm25, manifest)
-    manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
+    manifest |= {"build_seconds": round(time.perf_counter() - t0, 2),
+                 "embed_seconds": round(t_embed, 2), "embedded": embedded, "reused": len(texts) - embedded}
     logger.debug("index written in %.2fs", seconds)
     return manifest
 

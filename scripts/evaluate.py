@@ -92,7 +92,7 @@ def compare(settings, cases) -> list[dict]:
     """Each retrieval configuration on a scratch index, thresholds held fixed."""
     from bot.embedder import Embedder
 
-    embedder = Embedder(settings.model, settings.threads)
+    embedder = Embedder.from_settings(settings)
     rows = []
     with tempfile.TemporaryDirectory(prefix="qa-compare-") as tmp:
         for prompt in ("query", "passage"):

@@ -24,7 +24,10 @@ class FakeEmbedder:
     name = "fake-embedder"
     dim = 64
 
-    def encode(self, texts, prompt):
+    calls = 0  # encode calls, so tests can tell a cached build from a fresh one
+
+    def encode(self, texts, prompt, progress=False):
+        self.calls += 1
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
             for a, b in zip(text, text[1:] + " "):

@@ -1,0 +1,97 @@
+"""A sentence-transformers input module that runs the exported ONNX encoder.
+
+`SentenceTransformer(modules=[OnnxEncoder(...), Pooling, Normalize])` keeps everything
+sentence-transformers does (prompts, length-sorted batching, mean pooling, L2 norm) and
+swaps only the transformer forward pass for ONNX Runtime (or OpenVINO reading the same
+file). sentence-transformers' own `backend="onnx"` needs optimum-onnx, which does not
+support transformers 5 (huggingface/optimum-onnx#114), so the module is ours; the files
+follow its layout (`onnx/model.onnx`, `onnx/model_qint8_avx2.onnx`).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sentence_transformers.sentence_transformer.modules import InputModule
+from tokenizers import Tokenizer
+
+from bot.embedder import ONNX_FILES
+
+PAD_ID = 1  # XLM-R <pad>
+
+
+def _threads(threads: int) -> int:
+    return threads or len(os.sched_getaffinity(0))
+
+
+class _OrtRunner:
+    def __init__(self, path: Path, threads: int):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = _threads(threads)
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+
+
+class _OpenVinoRunner:
+    def __init__(self, path: Path, threads: int):
+        import openvino as ov
+
+        self.model = ov.Core().compile_model(str(path), "CPU", {
+            "INFERENCE_NUM_THREADS": _threads(threads), "PERFORMANCE_HINT": "LATENCY"})
+        self._local = threading.local()  # an infer request is not thread-safe
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        request = getattr(self._local, "request", None)
+        if request is None:
+            request = self._local.request = self.model.create_infer_request()
+        return request.infer({"input_ids": ids, "attention_mask": mask})[0].copy()
+
+
+class OnnxEncoder(InputModule):
+    """Tokenise with the model folder's tokenizer.json; encode with an exported ONNX graph."""
+
+    config_keys = ["backend", "max_seq_length"]
+
+    def __init__(self, model_dir: str | Path, backend: str = "onnx-int8", threads: int = 0,
+                 max_seq_length: int = 512):
+        super().__init__()
+        if backend not in ONNX_FILES:
+            raise ValueError(f"unknown ONNX backend {backend!r}")
+        self.model_dir, self.backend, self.max_seq_length = Path(model_dir), backend, max_seq_length
+        runtime, name = ONNX_FILES[backend]
+        self.path = self.model_dir / name
+        if not self.path.is_file():
+            raise FileNotFoundError(f"{self.path} is missing: run `make setup` (scripts/export_onnx.py)")
+        self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_seq_length)
+        self.tokenizer.enable_padding(pad_id=PAD_ID, pad_token="<pad>")
+        self._run = (_OrtRunner if runtime == "onnxruntime" else _OpenVinoRunner)(self.path, threads)
+
+    def preprocess(self, inputs, prompt: str | None = None, **kwargs) -> dict[str, Any]:
+        texts = [prompt + t for t in inputs] if prompt else list(inputs)
+        encodings = self.tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        return {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask)}
+
+    def forward(self, features: dict[str, Any], **kwargs) -> dict[str, Any]:
+        out = self._run(features["input_ids"].numpy(), features["attention_mask"].numpy())
+        features["token_embeddings"] = torch.from_numpy(np.ascontiguousarray(out, dtype=np.float32))
+        return features
+
+    def get_word_embedding_dimension(self) -> int:
+        return int(self._run(np.array([[0, 2]]), np.array([[1, 1]])).shape[-1])
+
+    def save(self, output_path: str, *args, **kwargs) -> None:
+        self.save_config(output_path)

