@@ -7,6 +7,7 @@ import html
 import logging
 import re
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -29,6 +30,9 @@ COMMANDS = [
 ]
 EXAMPLES = ("山西现在一共有多少个工会组织？", "2012年煤矿百万吨死亡率是多少？", "西山煤电的“3110”帮扶机制是什么？")
 SORRY = "抱歉，出了点问题，请稍后再试。"
+# Seconds an answer may take before the chat shows "typing…". Each chat action is one more
+# Bot API request, and the API allows about 30 per second in all.
+TYPING_AFTER = 0.3
 
 
 def _services(context: ContextTypes.DEFAULT_TYPE) -> dict:
@@ -42,9 +46,15 @@ async def reply_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, quest
         await message.reply_text(f"提问太频繁了，请稍后再试（每分钟最多{data['settings'].telegram_questions_per_minute}个问题）。",
                                  do_quote=True)
         return
-    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
     engine = data["engine"]  # an in-flight answer keeps the engine it started with
-    answer = await asyncio.to_thread(engine.answer, question)
+    # The engine's own executor: its encoder already uses every core, so more threads
+    # would only contend (measured with `make loadtest`, README "Performance").
+    pending = asyncio.get_running_loop().run_in_executor(data["engine_pool"], engine.answer, question)
+    try:  # most answers take milliseconds: "typing…" only when one is slow (e.g. queued)
+        answer = await asyncio.wait_for(asyncio.shield(pending), TYPING_AFTER)
+    except TimeoutError:
+        await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+        answer = await pending
     logger.info("question chat=%s decision=%s top=%s score=%s latency_ms=%.1f", message.chat.type,
                 answer.kind, answer.facts[0].id if answer.facts else "-",
                 f"{answer.facts[0].score:.3f}" if answer.facts else "-", answer.latency_ms)
@@ -216,11 +226,17 @@ async def post_init(application: Application) -> None:
     await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
 
 
+async def post_shutdown(application: Application) -> None:
+    """Let the engine finish what it started, then release its thread."""
+    await asyncio.to_thread(application.bot_data["engine_pool"].shutdown, wait=True)
+
+
 def build_application(settings, engine, reload) -> Application:
     """Assemble the application; `reload()` returns a fresh engine (or raises)."""
     state = {"revoked": False}
     builder = ApplicationBuilder().token(settings.telegram_token).concurrent_updates(True)
     builder = builder.rate_limiter(AIORateLimiter(max_retries=3)).post_init(post_init)
+    builder = builder.post_shutdown(post_shutdown)
     if settings.telegram_api_base_url:
         base = settings.telegram_api_base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(base.rsplit("/", 1)[0] + "/file/bot")
@@ -239,7 +255,8 @@ def build_application(settings, engine, reload) -> Application:
     app.bot_data.update(settings=settings, engine=engine, reload=reload, state=state,
                         store=Store(settings.data_dir, settings.data_retention_days),
                         throttle=Throttle(settings.telegram_questions_per_minute),
-                        pending=collections.OrderedDict())
+                        pending=collections.OrderedDict(),
+                        engine_pool=ThreadPoolExecutor(settings.engine_workers, thread_name_prefix="engine"))
     _add_handlers(app)
     return app
 

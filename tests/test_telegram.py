@@ -5,11 +5,12 @@ import asyncio
 import dataclasses
 import os
 import sqlite3
+import time
 
 import pytest
 
 from bot.engine import Engine
-from bot.telegram_bot import build_application
+from bot.telegram_bot import TYPING_AFTER, build_application
 from fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.slow
@@ -85,8 +86,29 @@ async def test_private_question_gets_figures_quote_buttons_as_a_reply(tg):
     assert msg.parse_mode == "HTML" and "<b>" in msg.raw_text
     assert msg.reply_to_message_id == update["message"]["message_id"]
     assert [b["text"] for b in msg.buttons] == ["👍", "👎"]
-    assert any(c.method.lower() == "sendchataction" for c in fake.calls)
+    # A fast answer spends no Bot API request on "typing…" (the API allows ~30 requests/s).
+    assert not any(c.method.lower() == "sendchataction" for c in fake.calls)
     assert fake.unexpected_errors == []
+
+
+async def test_slow_answer_shows_typing_first(tg):
+    app = await tg["start"]()
+    fake, real = tg["fake"], app.bot_data["engine"]
+
+    class Slow:
+        base = real.base
+
+        def answer(self, question):
+            time.sleep(TYPING_AFTER + 0.5)
+            return real.answer(question)
+
+    app.bot_data["engine"] = Slow()
+    fake.inject_message("山西工会会员有多少？")
+    msg = await wait_message(fake, USER)
+    assert "7706467" in msg.text
+    methods = [c.method.lower() for c in fake.calls]
+    assert "sendchataction" in methods
+    assert methods.index("sendchataction") < methods.index("sendmessage")
 
 
 async def test_hostile_text_keeps_html_valid(tg):
