@@ -89,7 +89,7 @@ class Settings:
     number_bonus: float = 0.05
     rrf_k: int = 60
     # Decision thresholds (see scripts/evaluate.py --sweep for how they were chosen).
-    min_score: float = 0.40
+    min_score: float = 0.44
     min_dense: float = 0.80
     min_margin: float = 0.0
     second_ratio: float = 0.85

@@ -24,7 +24,7 @@ from bot import evaluation as ev  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
-SWEEP_GRID = {"min_score": [0.20, 0.30, 0.35, 0.40, 0.45, 0.50, 0.55, 0.60],
+SWEEP_GRID = {"min_score": [0.20, 0.30, 0.35, 0.40, 0.42, 0.44, 0.46, 0.50, 0.55, 0.60],
               "min_dense": [0.75, 0.80, 0.85, 0.88]}
 
 

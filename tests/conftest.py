@@ -75,6 +75,14 @@ def real_settings(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def torch_embedder(real_settings):
+    """The converted model on the torch fp32 backend (the reference for the others)."""
+    from bot.embedder import Embedder
+
+    return Embedder(real_settings.model, backend="torch")
+
+
+@pytest.fixture(scope="session")
 def engine(real_settings):
     """The real engine: model and index loaded once for the whole session."""
     from bot.engine import Engine

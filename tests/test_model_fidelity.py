@@ -89,12 +89,11 @@ def prepare():
 
 
 @pytest.fixture(scope="module")
-def model(prepare, engine):
-    """The converted model, prepared if missing or stale; the session engine's instance,
-    so the real model is loaded once per test session."""
+def model(prepare, torch_embedder):
+    """The converted model (torch fp32), prepared if missing or stale."""
     assert prepare.main(["--output", str(MODEL_DIR)]) == 0
-    assert Path(engine.embedder.name).resolve() == MODEL_DIR.resolve()
-    return engine.embedder.model
+    assert Path(torch_embedder.name).resolve() == MODEL_DIR.resolve()
+    return torch_embedder.model
 
 
 @pytest.fixture(scope="module")
