@@ -16,6 +16,7 @@ import numpy as np
 
 from bot.errors import IndexStateError
 from bot.facts import FactBase, facts_digest
+from bot.lexical import VERSION as LEXICAL_VERSION
 from bot.lexical import tokenize
 from bot.normalize import normalize
 
@@ -60,7 +61,8 @@ def _sha256(path: Path) -> str:
 def expected_manifest(base_digest: str, model: str, weights: str, settings) -> dict:
     """The manifest keys that must match for an index to be current."""
     return {"format": FORMAT, "facts_sha256": base_digest, "model": model,
-            "backend": settings.backend, "weights_sha256": weights, "tokenizer": settings.tokenizer,
+            "backend": settings.backend, "weights_sha256": weights,
+            "tokenizer": f"{settings.tokenizer}/v{LEXICAL_VERSION}",
             "question_prompt": settings.question_prompt}
 
 

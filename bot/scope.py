@@ -83,9 +83,9 @@ def _posseg():
 
 
 def pinyin_key(text: str) -> str:
-    from pypinyin import Style, lazy_pinyin
+    from bot.lexical import toneless_pinyin
 
-    return "".join(lazy_pinyin(text, style=Style.NORMAL))
+    return "".join(toneless_pinyin(text))
 
 
 def _org_names(question: str, article: str) -> list[str]:

@@ -39,10 +39,10 @@ QUESTIONS = ROOT / "tests" / "data" / "questions.yaml"
 # label -> (backend, threads); threads 0 = every core (the default)
 CANDIDATES = {
     "torch fp32": ("torch", 0),
-    "torch fp32, 1 thread": ("torch", 1),
+    "torch fp32 (1 thread)": ("torch", 1),
     "onnx fp32": ("onnx", 0),
     "onnx int8": ("onnx-int8", 0),
-    "onnx int8, 1 thread": ("onnx-int8", 1),
+    "onnx int8 (1 thread)": ("onnx-int8", 1),
     "openvino fp32": ("openvino", 0),
 }
 DEFAULT = "onnx int8"
@@ -266,7 +266,7 @@ def _target(name: str, value: str, ok: bool) -> str:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--backends", default=",".join(CANDIDATES),
+    p.add_argument("--backends", default=",".join(CANDIDATES),  # labels hold no commas
                    help="comma-separated labels or backend names (default: all)")
     p.add_argument("--repeat", type=int, default=3, help="runs of each whole-process timing (median)")
     p.add_argument("--workers", type=int, default=4, help="concurrent callers for the throughput run")
