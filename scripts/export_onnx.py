@@ -7,11 +7,20 @@ Writes, inside the model folder (the layout sentence-transformers uses):
                                 -> last_hidden_state), exported with torch.onnx
   onnx/model_qint8_avx2.onnx    the same graph with dynamically quantised int8 weights
                                 (onnxruntime.quantization.quantize_dynamic)
+  onnx/sentencepiece.model      the unigram pieces and scores of tokenizer.json as a
+                                sentencepiece model (identity normalisation)
+  onnx/pretokenizer.json        tokenizer.json without its vocabulary: the normaliser and
+                                pre-tokeniser that run before the pieces (bot.onnx_encoder)
   onnx/export.json              what was exported from what; a matching stamp skips the work
 
 Each graph keeps its weights in a `<name>_data` file next to it: ONNX Runtime memory-maps
 external data, so only the pages a question touches (a few rows of the 250k-row embedding
 table) count towards resident memory.
+
+The two tokeniser files tokenise exactly like tokenizer.json (tests/test_backends.py checks
+ids on the article, the facts, the evaluation set and random text) with a fraction of its
+memory: `tokenizers` keeps the 250k pieces in a trie of hash maps (~270 MB resident),
+sentencepiece in a double array (~65 MB).
 
 Both graphs are checked against the torch model on a few sentences before they are kept.
 sentence-transformers' own export helpers need optimum-onnx, which does not support
@@ -35,11 +44,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.embedder import ONNX_FILES, weights_fingerprint  # noqa: E402
+from bot.embedder import ONNX_FILES, PIECES, PRETOKENIZER, weights_fingerprint  # noqa: E402
 
-SCRIPT_VERSION = "1.1"
+SCRIPT_VERSION = "1.2"
 OPSET = 17
 FP32, INT8 = ONNX_FILES["onnx"][1], ONNX_FILES["onnx-int8"][1]
+TOKENIZER_FILES = (PIECES, PRETOKENIZER)
 CHECK = ["query: 山西工会会员有多少", "passage: 全省共有基层工会组织4.5万个。",
          "query: how many coal miners died per million tonnes in 2012", "query: 職工服務中心有幾個"]
 MIN_COSINE = {FP32: 0.9999, INT8: 0.98}
@@ -90,6 +100,40 @@ def quantize_int8(src: Path, out: Path) -> None:
     quantize_dynamic(str(src), str(out), weight_type=QuantType.QUInt8, per_channel=False)
 
 
+def write_tokenizer(model: Path, out: Path) -> None:
+    """Split tokenizer.json into its unigram vocabulary, as a sentencepiece model that only
+    runs the Viterbi, and the rest (normaliser, pre-tokeniser, specials) with no vocabulary."""
+    from sentencepiece import sentencepiece_model_pb2 as pb
+
+    config = json.loads((model / "tokenizer.json").read_text(encoding="utf-8"))
+    unigram = config["model"]
+    if unigram.get("type") != "Unigram" or unigram.get("byte_fallback"):
+        raise ExportError("tokenizer.json is not a plain unigram model")
+    specials = {t["content"]: t["id"] for t in config["added_tokens"]}
+    proto = pb.ModelProto()
+    kind = pb.ModelProto.SentencePiece
+    for i, (piece, score) in enumerate(unigram["vocab"]):
+        entry = proto.pieces.add(piece=piece, score=score, type=kind.NORMAL)
+        if i == unigram["unk_id"]:
+            entry.type = kind.UNKNOWN
+        elif piece in specials and specials[piece] == i:
+            entry.type = kind.CONTROL  # <s>, </s>, <pad>, <mask>: never matched in text
+    proto.trainer_spec.model_type = pb.TrainerSpec.UNIGRAM
+    proto.trainer_spec.vocab_size = len(unigram["vocab"])
+    proto.trainer_spec.unk_id = unigram["unk_id"]
+    for role, token in (("bos", "<s>"), ("eos", "</s>"), ("pad", "<pad>")):
+        setattr(proto.trainer_spec, f"{role}_id", specials[token])
+    # The text arrives normalised and pre-tokenised by tokenizer.json's own steps.
+    spec = proto.normalizer_spec
+    spec.name, spec.add_dummy_prefix, spec.remove_extra_whitespaces = "identity", False, False
+    spec.escape_whitespaces = False
+    (out / PIECES).write_bytes(proto.SerializeToString())
+    config["model"] = {"type": "WordLevel", "vocab": {"<unk>": 0}, "unk_token": "<unk>"}
+    config["added_tokens"], config["truncation"], config["padding"] = [], None, None
+    config["post_processor"] = None
+    (out / PRETOKENIZER).write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
+
+
 def externalise(path: Path) -> None:
     """Rewrite a graph with its weights in `<name>_data` (memory-mapped at load)."""
     import onnx
@@ -125,6 +169,7 @@ def export(model: Path, force: bool = False) -> dict:
     target = model / "onnx" / "export.json"
     wanted = stamp(model)
     files = [model / f for name in (FP32, INT8) for f in (name, name + "_data")]
+    files += [model / "onnx" / name for name in TOKENIZER_FILES]
     if not force and target.is_file() and all(f.is_file() for f in files):
         try:
             if json.loads(target.read_text()).get("stamp") == wanted:
@@ -137,8 +182,7 @@ def export(model: Path, force: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix=".onnx-", dir=model) as tmp:
         scratch = Path(tmp)
         (scratch / "onnx").mkdir()
-        for name in ("tokenizer.json",):
-            os.link(model / name, scratch / name)
+        write_tokenizer(model, scratch / "onnx")
         export_fp32(model, scratch / FP32)
         quantize_int8(scratch / FP32, scratch / INT8)
         for name in (FP32, INT8):
@@ -147,6 +191,8 @@ def export(model: Path, force: bool = False) -> dict:
         for name, cos in cosines.items():
             if cos < MIN_COSINE[name]:
                 raise ExportError(f"{name}: cosine to the torch model {cos:.5f} < {MIN_COSINE[name]}")
+        for name in TOKENIZER_FILES:
+            os.replace(scratch / "onnx" / name, model / "onnx" / name)
         for name in (FP32, INT8):  # data first: a graph never points at a missing file
             os.replace(scratch / (name + "_data"), model / (name + "_data"))
             os.replace(scratch / name, model / name)

