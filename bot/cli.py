@@ -44,11 +44,13 @@ def cmd_ask(args) -> int:
 
 def cmd_index(args) -> int:
     """Build the index (always with --force; otherwise only when stale)."""
+    from bot import lexicon
     from bot.embedder import Embedder, weights_fingerprint
     from bot.facts import load_facts
     from bot.index import build, is_current
 
     settings = _settings()
+    lexicon.prepare(settings.index_dir / lexicon.CACHE)  # built once, used by every start
     base = load_facts(settings.facts_dir)
     weights = weights_fingerprint(settings.model, settings.backend)
     current, reasons = is_current(settings, weights)

@@ -5,8 +5,10 @@ import functools
 import logging
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from bot import index as index_mod
+from bot import lexicon
 from bot.compose import Reply, compose
 from bot.decide import Decision, classify, clauses, decide
 from bot.embedder import Embedder, weights_fingerprint
@@ -17,7 +19,7 @@ from bot.retrieve import Retriever
 from bot.scope import Scope
 
 logger = logging.getLogger(__name__)
-# Answered once at load: jieba's and pypinyin's dictionaries load lazily (about 1.5 s).
+# Answered once at load: jieba's and pypinyin's dictionaries load lazily.
 WARM_UP = "2012年山西省总工会有多少会员？"
 
 
@@ -75,6 +77,7 @@ class Engine:
             logger.warning("%s; rebuilding", exc)
             index_mod.build(base, embedder, settings, weights, progress=False)
             idx = index_mod.load(settings.index_dir, expected, embedder.dim)
+        lexicon.install(Path(settings.index_dir) / lexicon.CACHE)
         engine = cls(settings, base, embedder, idx)
         engine._reply_uncached(engine.prepare(WARM_UP))  # load the lazy dictionaries now, not on a user's time
         return engine

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.lexicon import posseg, word_frequency
 from bot.retrieve import YEAR
 
 # Proper-noun tags of jieba: person, place, organisation, other proper noun, abbreviation.
@@ -71,17 +72,6 @@ def places() -> tuple[str, ...]:
     return tuple(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
 
 
-@functools.lru_cache(maxsize=1)
-def _posseg():
-    import logging
-
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba.posseg
-
-
 def pinyin_key(text: str) -> str:
     from bot.lexical import toneless_pinyin
 
@@ -91,17 +81,13 @@ def pinyin_key(text: str) -> str:
 def _org_names(question: str, article: str) -> list[str]:
     """Organisation names before 工会/集团/公司…: two characters that are not a common
     word (太钢 and 建工 are rare in general text, 全省 and 基层 are not)."""
-    import jieba
-
-    _posseg()  # initialises jieba's dictionary
-    freq = jieba.dt.FREQ
     out = []
     for m in _ORG_NAME.finditer(question):
         name, start = m.group(1), m.start(1)
-        if _NOT_A_NAME.search(name) or (freq.get(name) or 0) >= _COMMON_WORD_FREQ:
+        if _NOT_A_NAME.search(name) or word_frequency(name) >= _COMMON_WORD_FREQ:
             continue
         left = question[start - 1:start + 1] if start > 0 else ""
-        if left in article and (freq.get(left) or 0) >= _COMMON_WORD_FREQ:
+        if left in article and word_frequency(left) >= _COMMON_WORD_FREQ:
             continue  # 书记对工会: the word 书记 crosses the left edge, 记对 is no name
         out.append(name)
     return out
@@ -119,7 +105,7 @@ def _names(question: str, article: str) -> tuple[list[str], list[str]]:
     orgs = _org_names(question, article)
     anchors = [p for p in (*places(), *SCOPE_WORDS) if p in question] + orgs
     names, pos = list(orgs), 0
-    words = list(_posseg().cut(question))
+    words = list(posseg().cut(question))
     for i, (word, tag) in enumerate(words):
         start, pos = pos, pos + len(word)
         nxt = words[i + 1].word if i + 1 < len(words) else ""

