@@ -19,7 +19,7 @@ def toneless_pinyin(text: str) -> list[str]:
     """One toneless syllable per Chinese character (other runs pass through whole).
 
     pypinyin's phrase dictionary would pick heteronym readings from context, but it costs
-    ~50 MB and ~0.9 s at start; since questions and facts go through the same function the
+    ~44 MB and ~0.2 s at start; since questions and facts go through the same function the
     readings only have to be consistent, and the evaluation is unchanged without it."""
     os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")  # read when pypinyin is first imported
     from pypinyin import Style, lazy_pinyin
