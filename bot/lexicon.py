@@ -34,7 +34,8 @@ _lock = threading.Lock()
 
 
 class Table(Mapping):
-    """A read-only str → value mapping over a marisa trie and an array indexed by key id."""
+    """A read-only str → value mapping over a marisa trie and an array indexed by key id.
+    With `names`, the array holds byte codes into them (255: the key has no value)."""
 
     def __init__(self, trie, values, names: list[str] | None = None):
         self.trie, self.values, self.names = trie, values, names
@@ -65,10 +66,6 @@ class Table(Mapping):
         return (k for k in self.trie.iterkeys() if k in self)
 
     def __len__(self):
-        return self.count
-
-    @property
-    def count(self) -> int:
         if self.names is None:
             return len(self.trie)
         return sum(1 for v in self.values if v != _NO_TAG)
