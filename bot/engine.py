@@ -5,7 +5,6 @@ import functools
 import logging
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from bot import index as index_mod
 from bot import lexicon
@@ -77,7 +76,7 @@ class Engine:
             logger.warning("%s; rebuilding", exc)
             index_mod.build(base, embedder, settings, weights, progress=False)
             idx = index_mod.load(settings.index_dir, expected, embedder.dim)
-        lexicon.install(Path(settings.index_dir) / lexicon.CACHE)
+        lexicon.install(settings.index_dir / lexicon.CACHE)
         engine = cls(settings, base, embedder, idx)
         engine._reply_uncached(engine.prepare(WARM_UP))  # load the lazy dictionaries now, not on a user's time
         return engine

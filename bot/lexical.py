@@ -15,16 +15,22 @@ TOKENIZERS = ("bigram", "jieba", "bigram+pinyin")
 VERSION = 2
 
 
+@functools.lru_cache(maxsize=1)
+def _pypinyin():
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")  # read when pypinyin is first imported
+    import pypinyin
+
+    return pypinyin
+
+
 def toneless_pinyin(text: str) -> list[str]:
     """One toneless syllable per Chinese character (other runs pass through whole).
 
     pypinyin's phrase dictionary would pick heteronym readings from context, but it costs
     ~44 MB and ~0.2 s at start; since questions and facts go through the same function the
     readings only have to be consistent, and the evaluation is unchanged without it."""
-    os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")  # read when pypinyin is first imported
-    from pypinyin import Style, lazy_pinyin
-
-    return lazy_pinyin(text, style=Style.NORMAL)
+    pypinyin = _pypinyin()
+    return pypinyin.lazy_pinyin(text, style=pypinyin.Style.NORMAL)
 
 
 def _bigrams(run: str) -> list[str]:

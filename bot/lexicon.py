@@ -71,6 +71,7 @@ class Table(Mapping):
         return sum(1 for v in self.values if v != _NO_TAG)
 
 
+@functools.lru_cache(maxsize=1)
 def _source() -> tuple[str, str]:
     """jieba's default dictionary: its path and sha256 (the tables are named after it)."""
     import jieba

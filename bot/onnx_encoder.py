@@ -9,7 +9,7 @@ follow its layout (`onnx/model.onnx`, `onnx/model_qint8_avx2.onnx`).
 
 Tokenisation is tokenizer.json's, split in two files by scripts/export_onnx.py: the
 normaliser and pre-tokeniser run in `tokenizers`, the Viterbi over the 250k unigram pieces
-in sentencepiece, which holds them in ~65 MB where `tokenizers` needs ~270 MB.
+in sentencepiece, which holds them in ~55 MB where `tokenizers` needs ~270 MB.
 """
 from __future__ import annotations
 

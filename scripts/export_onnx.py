@@ -20,7 +20,7 @@ table) count towards resident memory.
 The two tokeniser files tokenise exactly like tokenizer.json (tests/test_backends.py checks
 ids on the article, the facts, the evaluation set and random text) with a fraction of its
 memory: `tokenizers` keeps the 250k pieces in a trie of hash maps (~270 MB resident),
-sentencepiece in a double array (~65 MB).
+sentencepiece in a double array (~55 MB).
 
 Both graphs are checked against the torch model on a few sentences before they are kept.
 sentence-transformers' own export helpers need optimum-onnx, which does not support
