@@ -6,6 +6,9 @@ import re
 import unicodedata
 
 _SPACE = re.compile(r"\s+")
+# Bumped whenever normalize() gives another text for the same input, so older indexes are stale.
+# 2: Chinese numerals to digits (cn2an).
+VERSION = 2
 
 
 @functools.lru_cache(maxsize=1)
@@ -36,10 +39,75 @@ def strip_noise(text: str) -> str:
 
 def normalize(text: str) -> str:
     """Fold `text` for matching: traditional → simplified, NFKC (full-width → half-width),
-    case folding, and whitespace collapsed to single spaces."""
+    case folding, Chinese numerals to digits, and whitespace collapsed to single spaces."""
     text = unicodedata.normalize("NFKC", clean(text))
     text = _t2s().convert(text)
-    return _SPACE.sub(" ", text.casefold()).strip()
+    return numerals(_SPACE.sub(" ", text.casefold()).strip())
+
+
+# A run of Chinese numeral characters, optionally a percentage (百分之…) or a decimal (…点…).
+_CN_DIGIT = "零〇一二两三四五六七八九"
+_CN_NUMBER = re.compile(rf"(百分之)?([{_CN_DIGIT}十][{_CN_DIGIT}十百千万亿]*(?:点[{_CN_DIGIT}]+)?)")
+# 两千零一二年: a year said as thousands, then its last digits one by one.
+_SPOKEN_YEAR = re.compile(rf"^([一二两])千零([{_CN_DIGIT}]{{2}})$")
+_DIGIT_BY_DIGIT = re.compile(rf"^[{_CN_DIGIT}]{{4}}$")
+
+
+@functools.lru_cache(maxsize=1)
+def _cn2an():
+    import warnings
+
+    import cn2an  # a maintained converter; imported lazily (it is small)
+
+    warnings.filterwarnings("ignore", module="cn2an")  # it warns on every span it cannot read
+    return cn2an
+
+
+def _numeral(span: str, before_year: bool, before_month: bool = False) -> str | None:
+    """The Arabic form of one Chinese numeral span, or None to leave it as written.
+
+    Only quantities are converted: a span with a place value (六万一千四百二十八, 十一), a
+    decimal (零点零九), a year written digit by digit (二〇一二年) or a month (七月). Other
+    single characters stay
+    (五星级, 一助一, 三级网络 are names in the article), and so do spans cn2an cannot read."""
+    cn2an = _cn2an()
+    spoken = _SPOKEN_YEAR.match(span) if before_year else None
+    if spoken:
+        head = cn2an.cn2an(spoken.group(1), "normal")
+        tail = "".join(str(cn2an.cn2an(ch, "normal")) for ch in spoken.group(2))
+        return f"{head}0{tail}"
+    if before_year and _DIGIT_BY_DIGIT.match(span):
+        return str(cn2an.cn2an(span, "smart"))
+    if len(span) > 1 and span[-1] in "万亿" and not re.search("[万亿]", span[:-1]):
+        head = _numeral(span[:-1], False) or (str(cn2an.cn2an(span[:-1], "normal")) if len(span) == 2 else None)
+        return head and head + span[-1]  # 四百八十四万 → 484万, as the article writes it
+    if before_month and len(span) <= 2:
+        try:
+            return str(cn2an.cn2an(span, "strict"))  # 七月 → 7月: the article writes months in digits
+        except (ValueError, KeyError, IndexError):
+            return None
+    if len(span) < 2 or not re.search("[十百千万亿点]", span) or span[0] in "百千万亿":
+        return None
+    try:
+        value = cn2an.cn2an(span, "strict")
+    except (ValueError, KeyError, IndexError):
+        return None
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def numerals(text: str) -> str:
+    """Chinese numerals that state a quantity or a year, as the Arabic digits the article uses."""
+    if not re.search(f"[{_CN_DIGIT}十]", text):
+        return text
+
+    def convert(m: re.Match) -> str:
+        percent, span = m.group(1), m.group(2)
+        value = _numeral(span, text.startswith("年", m.end()), text.startswith("月", m.end()))
+        if value is None:
+            return m.group(0)
+        return f"{value}%" if percent else value
+
+    return _CN_NUMBER.sub(convert, text)
 
 
 def expand_english(text: str, glossary: tuple[tuple[str, str], ...]) -> str:
