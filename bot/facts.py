@@ -13,7 +13,15 @@ from bot.errors import FactsError
 from bot.numbers import figure_tokens, numbers_in
 
 GLOSSARY = "glossary.yaml"
+OUT_OF_SCOPE = "out-of-scope.yaml"
 FIELDS = ("id", "text", "quote", "section", "figures", "questions")
+# Training data beside each fact: ways to ask what it states, and questions about the same
+# subject that the article does not answer. Optional for loading, counted by `check`.
+TRAINING_FIELDS = ("variants", "not_answered")
+STYLES = ("plain", "colloquial", "terse", "traditional", "typo", "mixed", "wh")
+MISS_KINDS = ("attribute", "place", "year", "unnamed", "general")
+MIN_VARIANTS, MIN_NOT_ANSWERED = 15, 5
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _WS = re.compile(r"\s+")
 
@@ -34,10 +42,17 @@ class Fact:
     figures: tuple[str, ...]
     questions: tuple[str, ...]
     source: str = ""
+    variants: tuple[tuple[str, str], ...] = ()      # (style, question) the fact answers
+    not_answered: tuple[tuple[str, str], ...] = ()  # (kind, question) the article does not answer
 
     @property
     def quote_text(self) -> str:
         return "……".join(self.quote)
+
+    @property
+    def asked(self) -> tuple[str, ...]:
+        """Every way of asking what this fact states: the curated questions, then the variants."""
+        return self.questions + tuple(q for _, q in self.variants)
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,7 @@ class FactBase:
     article: str
     digest: str
     glossary: tuple[tuple[str, str], ...] = ()
+    out_of_scope: tuple[tuple[str, str], ...] = ()  # (kind, question): general questions to refuse
 
     def by_id(self, fact_id: str) -> Fact:
         return self._by_id[fact_id]
@@ -75,6 +91,14 @@ class FactBase:
         return frozenset({str(self.meta.year)})
 
 
+def states_all(outer: Fact, inner: Fact, year: int = 0) -> bool:
+    """Whether fact `outer` states everything fact `inner` does (a summary and one of its parts)."""
+    if squeeze(inner.quote_text) in squeeze(outer.quote_text) and squeeze(inner.text) != squeeze(outer.text):
+        return len(numbers_in(inner.text)) <= len(numbers_in(outer.text))
+    own = set(numbers_in(inner.text)) - {str(year)}
+    return bool(own) and own <= set(numbers_in(outer.text))
+
+
 def _as_tuple(value) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -85,6 +109,40 @@ def _as_tuple(value) -> tuple[str, ...]:
     return (str(value),)
 
 
+def _labelled(value, labels: tuple[str, ...], where: str, field: str) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+    """A mapping label → list of questions, as (label, question) pairs in file order."""
+    if value is None:
+        return (), []
+    if not isinstance(value, dict):
+        return (), [f"{where}: {field} must map a label ({', '.join(labels)}) to a list of questions"]
+    pairs, problems = [], []
+    for label, items in value.items():
+        if label not in labels:
+            problems.append(f"{where}: {field}: unknown label {label!r} (use {', '.join(labels)})")
+            continue
+        for q in _as_tuple(items):
+            if not q.strip():
+                problems.append(f"{where}: {field}: empty question under {label}")
+            else:
+                pairs.append((str(label), q.strip()))
+    return tuple(pairs), problems
+
+
+def _check_training(fact: "Fact", where: str, year: int) -> list[str]:
+    """Variants name only the fact's years; no question is both a variant and a near-miss."""
+    problems = []
+    years = set(_YEAR.findall(fact.text)) | {str(year)}
+    for _, q in fact.variants:
+        extra = set(_YEAR.findall(q)) - years
+        if extra:
+            problems.append(f"{where}: variant names a year the fact does not: {q!r}")
+    asked = {squeeze(q) for q in fact.asked}
+    for _, q in fact.not_answered:
+        if squeeze(q) in asked:
+            problems.append(f"{where}: {q!r} is both a variant and not_answered")
+    return problems
+
+
 def _check_fields(raw: dict, where: str) -> list[str]:
     problems = []
     for key in FIELDS:
@@ -92,7 +150,7 @@ def _check_fields(raw: dict, where: str) -> list[str]:
             problems.append(f"{where}: missing field '{key}'")
         elif key != "figures" and not raw[key]:
             problems.append(f"{where}: empty field '{key}'")
-    extra = set(raw) - set(FIELDS)
+    extra = set(raw) - set(FIELDS) - set(TRAINING_FIELDS)
     if extra:
         problems.append(f"{where}: unknown field(s) {', '.join(sorted(extra))}")
     return problems
@@ -200,29 +258,51 @@ def load_facts(facts_dir: Path) -> FactBase:
             problems += field_problems
             if field_problems:
                 continue
+            variants, errs_v = _labelled(raw.get("variants"), STYLES, where, "variants")
+            missed, errs_n = _labelled(raw.get("not_answered"), MISS_KINDS, where, "not_answered")
+            problems += errs_v + errs_n
             fact = Fact(str(raw["id"]), str(raw["text"]).strip(), _as_tuple(raw["quote"]),
                         str(raw["section"]).strip(), _as_tuple(raw["figures"]),
-                        _as_tuple(raw["questions"]), path.name)
+                        _as_tuple(raw["questions"]), path.name, variants, missed)
             if fact.id in seen:
                 problems.append(f"{where}: duplicate id (also in {seen[fact.id]})")
             seen[fact.id] = path.name
             problems += _check_fact(fact, where, article, meta)
+            problems += _check_training(fact, where, meta.year)
             facts.append(fact)
     if not facts and not problems:
         problems.append(f"{facts_dir}: no facts found (*.yaml)")
+    out_of_scope, errs = _load_out_of_scope(facts_dir)
+    problems += errs
     if problems:
         raise FactsError(f"{len(problems)} problem(s) in {facts_dir}:\n  " + "\n  ".join(problems))
     digest = _digest(facts_dir, files)
-    return FactBase(tuple(facts), meta, article_raw, digest, glossary)
+    return FactBase(tuple(facts), meta, article_raw, digest, glossary, out_of_scope)
+
+
+def _load_out_of_scope(facts_dir: Path) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+    """General questions the article does not answer: a list of {q, kind}."""
+    path = facts_dir / OUT_OF_SCOPE
+    if not path.is_file():
+        return (), []
+    items, problems = _read_yaml_list(path)
+    pairs = []
+    for n, item in enumerate(items, 1):
+        if not isinstance(item, dict) or not str(item.get("q") or "").strip():
+            problems.append(f"{OUT_OF_SCOPE}: item {n}: needs a non-empty q")
+            continue
+        pairs.append((str(item.get("kind") or "general"), str(item["q"]).strip()))
+    return tuple(pairs), problems
 
 
 def _fact_files(facts_dir: Path) -> list[Path]:
-    return sorted(p for p in facts_dir.glob("*.yaml") if p.name not in ("meta.yaml", GLOSSARY))
+    return sorted(p for p in facts_dir.glob("*.yaml") if p.name not in ("meta.yaml", GLOSSARY, OUT_OF_SCOPE))
 
 
 def _digest(facts_dir: Path, files: list[Path]) -> str:
     h = hashlib.sha256()
-    for path in [facts_dir / "meta.yaml", facts_dir / "article.txt", *files]:
+    extra = [facts_dir / OUT_OF_SCOPE] if (facts_dir / OUT_OF_SCOPE).is_file() else []
+    for path in [facts_dir / "meta.yaml", facts_dir / "article.txt", *files, *extra]:
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
@@ -254,3 +334,14 @@ def missing_figures(base: FactBase) -> list[str]:
         if not carried:
             missing.append(f"{token} (…{article[max(0, s - 12):e + 6]}…)")
     return missing
+
+
+def thin_training(base: FactBase) -> list[str]:
+    """Facts with fewer variants or near-misses than the verifier needs, for `check`."""
+    out = []
+    for fact in base.facts:
+        nv, nn = len(fact.variants), len(fact.not_answered)
+        if nv < MIN_VARIANTS or nn < MIN_NOT_ANSWERED:
+            out.append(f"{fact.id} ({fact.source}): {nv} variants, {nn} not_answered "
+                       f"(need {MIN_VARIANTS} and {MIN_NOT_ANSWERED})")
+    return out
