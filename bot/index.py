@@ -18,10 +18,12 @@ from bot.errors import IndexStateError
 from bot.facts import FactBase, facts_digest
 from bot.lexical import VERSION as LEXICAL_VERSION
 from bot.lexical import tokenize
+from bot.normalize import VERSION as NORMALIZE_VERSION
 from bot.normalize import normalize
+from bot.pipeline.verify import VERSION as VERIFIER_VERSION
 
 logger = logging.getLogger(__name__)
-FORMAT = 1
+FORMAT = 2  # 2: question variants as rows, negatives.npy
 CURRENT = "current"
 FIX = "run `make index` (or `python scripts/rebuild_index.py`)"
 _LIBS = ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "onnxruntime", "OpenCC", "jieba",
@@ -30,18 +32,30 @@ _LIBS = ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "onnxruntime", 
 
 @dataclass(frozen=True)
 class Index:
-    """A loaded index: vectors, the fact each row belongs to, and the BM25 model."""
+    """A loaded index: vectors, the fact each row belongs to, the BM25 model, and the
+    vectors of questions the article does not answer (each with the fact it is near, or "")."""
 
     faiss: object
     rows: tuple[str, ...]
     bm25: object
     docs: tuple[str, ...]
     manifest: dict
+    negatives: object = None             # float32 matrix, one normalised vector per row
+    negative_owners: tuple[str, ...] = ()
+    texts: tuple[str, ...] = ()          # the normalised text of every dense row
+    negative_texts: tuple[str, ...] = ()
+    root: Path | None = None             # the build folder, for artefacts trained beside it
 
 
 def fact_document(fact) -> str:
-    """The text BM25 indexes for a fact: statement, quote and question variants."""
-    return normalize(" ".join([fact.text, fact.quote_text, *fact.questions]))
+    """The text BM25 indexes for a fact: statement, quote and every way of asking it."""
+    return normalize(" ".join([fact.text, fact.quote_text, *fact.asked]))
+
+
+def negative_entries(base) -> list[tuple[str, str]]:
+    """(owner fact id or "", normalised question) of every question the article does not answer."""
+    out = [(f.id, normalize(q)) for f in base.facts for _, q in f.not_answered]
+    return out + [("", normalize(q)) for _, q in base.out_of_scope]
 
 
 def _versions() -> dict:
@@ -62,7 +76,8 @@ def expected_manifest(base_digest: str, model: str, weights: str, settings) -> d
     """The manifest keys that must match for an index to be current."""
     return {"format": FORMAT, "facts_sha256": base_digest, "model": model,
             "backend": settings.backend, "weights_sha256": weights,
-            "tokenizer": f"{settings.tokenizer}/v{LEXICAL_VERSION}",
+            "tokenizer": f"{settings.tokenizer}/v{LEXICAL_VERSION}", "normalize": NORMALIZE_VERSION,
+            "verifier_version": VERIFIER_VERSION,
             "question_prompt": settings.question_prompt}
 
 
@@ -124,6 +139,13 @@ def _embed(texts: list[str], prompts: list[str], embedder, cache: EmbeddingCache
     return vectors, len(missing)
 
 
+def train_verifier(base: FactBase, index: Index, rows: np.ndarray):
+    """The verifier fitted on this build's vectors (imports scikit-learn: build path only)."""
+    from bot.knowledge.training import train
+
+    return train(base, index, rows)
+
+
 def build(base: FactBase, embedder, settings, weights: str, progress: bool = True,
           use_cache: bool = True) -> dict:
     """Embed every fact and question, build FAISS + BM25, and swap the result in atomically.
@@ -137,37 +159,48 @@ def build(base: FactBase, embedder, settings, weights: str, progress: bool = Tru
     entries = []  # (fact id, text, prompt): the statement as a passage, variants as questions
     for fact in base.facts:
         entries.append((fact.id, normalize(fact.text), "passage"))
-        entries += [(fact.id, normalize(q), settings.question_prompt) for q in fact.questions]
+        entries += [(fact.id, normalize(q), settings.question_prompt) for q in fact.asked]
+    negatives = negative_entries(base)
+    entries += [(owner, q, "query") for owner, q in negatives]
     rows, texts, prompts = (list(col) for col in zip(*entries))
     cache = EmbeddingCache(settings.index_dir, weights) if use_cache else None
     vectors, embedded = _embed(texts, prompts, embedder, cache, progress)
     t_embed = time.perf_counter() - t0
+    n_pos = len(entries) - len(negatives)
     dim = vectors.shape[1]
     dense = faiss.IndexFlatIP(dim)
-    dense.add(vectors)
+    dense.add(vectors[:n_pos])
     docs = [fact_document(f) for f in base.facts]
     bm25 = bm25s.BM25()
     bm25.index([tokenize(d, settings.tokenizer) for d in docs], show_progress=False)
     manifest = expected_manifest(base.digest, settings.model, weights, settings) | {
-        "dim": dim, "facts": len(base.facts), "vectors": len(texts),
+        "dim": dim, "facts": len(base.facts), "vectors": n_pos, "negatives": len(negatives),
         "libraries": _versions(), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    seconds = _write(Path(settings.index_dir), dense, rows, [f.id for f in base.facts], bm25, manifest)
+    ids = {"rows": rows[:n_pos], "texts": texts[:n_pos], "docs": [f.id for f in base.facts],
+           "negatives": [owner for owner, _ in negatives], "negative_texts": [q for _, q in negatives]}
+    model, manifest["verifier"] = train_verifier(base, Index(
+        dense, tuple(ids["rows"]), bm25, tuple(ids["docs"]), manifest, vectors[n_pos:],
+        tuple(ids["negatives"]), tuple(ids["texts"]), tuple(ids["negative_texts"])), vectors[:n_pos])
+    seconds = _write(Path(settings.index_dir), dense, ids, bm25, manifest, vectors[n_pos:], model.save)
     manifest |= {"build_seconds": round(time.perf_counter() - t0, 2),
                  "embed_seconds": round(t_embed, 2), "embedded": embedded, "reused": len(texts) - embedded}
     logger.debug("index written in %.2fs", seconds)
     return manifest
 
 
-def _write(index_dir: Path, dense, rows, doc_ids, bm25, manifest: dict) -> float:
+def _write(index_dir: Path, dense, ids: dict, bm25, manifest: dict, negatives: np.ndarray, save_model) -> float:
     import faiss
 
     t0 = time.perf_counter()
     index_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="build-", dir=index_dir))
     faiss.write_index(dense, str(tmp / "dense.faiss"))
-    (tmp / "rows.json").write_text(json.dumps({"rows": rows, "docs": doc_ids}, ensure_ascii=False))
+    np.save(tmp / "negatives.npy",
+            np.ascontiguousarray(negatives.reshape(len(ids["negatives"]), dense.d), dtype=np.float32))
+    (tmp / "rows.json").write_text(json.dumps(ids, ensure_ascii=False))
     bm25.save(str(tmp / "bm25"))
+    save_model(tmp)
     files = {p.relative_to(tmp).as_posix(): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
     (tmp / "manifest.json").write_text(json.dumps(manifest | {"files": files}, ensure_ascii=False, indent=2))
     _swap(index_dir, tmp)
@@ -232,8 +265,12 @@ def load(index_dir: Path, expected: dict, dim: int) -> Index:
         dense = faiss.read_index(str(root / "dense.faiss"))
         ids = json.loads((root / "rows.json").read_text(encoding="utf-8"))
         bm25 = bm25s.BM25.load(str(root / "bm25"))
+        negatives = np.load(root / "negatives.npy", allow_pickle=False)
     except Exception as exc:  # faiss raises RuntimeError, bm25s various: all mean "corrupt"
         raise IndexStateError(f"index in {root} cannot be read ({exc}): {FIX}") from exc
     if dense.d != dim or dense.ntotal != len(ids["rows"]) or manifest.get("dim") != dim:
         raise IndexStateError(f"index shape does not match the model (dim {dense.d} vs {dim}): {FIX}")
-    return Index(dense, tuple(ids["rows"]), bm25, tuple(ids["docs"]), manifest)
+    if negatives.shape != (len(ids["negatives"]), dim):
+        raise IndexStateError(f"index negatives do not match their rows: {FIX}")
+    return Index(dense, tuple(ids["rows"]), bm25, tuple(ids["docs"]), manifest, negatives,
+                 tuple(ids["negatives"]), tuple(ids["texts"]), tuple(ids["negative_texts"]), root.resolve())

@@ -193,3 +193,8 @@ def word_frequency(word: str) -> int:
     dt = _jieba().dt
     dt.check_initialized()
     return dt.FREQ.get(word) or 0
+
+
+def cut(text: str) -> list[str]:
+    """jieba's words of `text` (with the compact tables if `install` ran first)."""
+    return _jieba().lcut(text)

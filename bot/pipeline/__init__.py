@@ -1,0 +1,1 @@
+"""The answering stages, one module each (see README "How it answers")."""

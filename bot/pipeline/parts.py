@@ -1,0 +1,89 @@
+"""The separately asked parts of a question: its clauses, and one sub-question per year or
+per item of "A和B各/分别…" (长钢开了多少场，有多少人受处分 → two clauses; 2010年和2013年组建月
+分别… → one question per year). Each part is then retrieved and verified on its own."""
+from __future__ import annotations
+
+import re
+
+from bot.lexicon import cut
+from bot.pipeline.text import YEAR
+
+_CLAUSE_SPLIT = re.compile(r"[，,;；。？?!！]|还有|以及|另外|又")
+_ASKS = re.compile(r"多少|几|哪|什么|啥|谁|是否|有没有|怎么|如何|咋|how|what|when|who|where|which")
+_AND = "和|与|跟|及|同|、|还有|and"
+# Words that spread one question over the items before them: 各, 分别, 哪个多 …
+_DISTRIBUTIVE = re.compile(r"分别|各自|各|都|哪(个|年|项|一个|一年)|谁|相比|比较|一共|加起来|合计|差|对比")
+# A run of years joined by conjunctions: 2010年和2013年, 2009、2012年.
+_YEAR_RUN = re.compile(rf"(?:19|20)\d\d年?(?:\s*(?:{_AND}|,|，)\s*(?:19|20)\d\d年?)+")
+
+
+def clauses(question: str) -> list[str]:
+    """The clauses of a question that each ask something (at least 4 characters)."""
+    parts = [p.strip() for p in _CLAUSE_SPLIT.split(question)]
+    return [p for p in parts if len(p) >= 4 and _ASKS.search(p)]
+
+
+# Two years each with the same words after them: 2010年组建月和2013年组建月.
+_YEAR_PAIR = re.compile(rf"((?:19|20)\d\d)年?([\u4e00-\u9fff]{{1,6}}?)(?:{_AND})((?:19|20)\d\d)年?\2")
+
+
+def per_year(question: str) -> list[str]:
+    """One question per year when a question lists several (2009年、2012年…各是多少), each
+    keeping the rest of the sentence; [] unless the years stand together in one list (2012年
+    比2009年 compares within one statement)."""
+    pair = _YEAR_PAIR.search(question)
+    if pair:
+        head, tail = question[:pair.start()], question[pair.end():]
+        return [f"{head}{year}年{pair.group(2)}{tail}" for year in (pair.group(1), pair.group(3))]
+    run = _YEAR_RUN.search(question)
+    if not run:
+        return []
+    years = list(dict.fromkeys(YEAR.findall(run.group(0))))
+    head, tail = question[:run.start()], question[run.end():]
+    return [f"{head}{year}年{tail}" for year in years]
+
+
+def per_item(question: str) -> list[str]:
+    """For "A和B各/分别…" questions, one question per item, each with the shared rest
+    (全国劳模和五一劳动奖章各评了多少人 → 全国劳模各评了多少人, 五一劳动奖章各评了多少人)."""
+    m = _DISTRIBUTIVE.search(question)
+    if not m:
+        return []
+    head, tail = question[:m.start()], question[m.start():]
+    words = cut(head)
+    joins = [i for i, w in enumerate(words) if re.fullmatch(_AND, w)]
+    if not joins:
+        return []
+    j = joins[-1]
+    right = words[j + 1:]
+    left_start = max(0, j - max(1, len(right)))
+    if any(re.fullmatch(r"[，,;；:：]", w) for w in words[left_start:j]):
+        left_start = max(i for i, w in enumerate(words[:j]) if re.fullmatch(r"[，,;；:：]", w)) + 1
+    prefix = "".join(words[:left_start])
+    left = "".join(words[left_start:j])
+    if not left or not right:
+        return []
+    return [prefix + left + tail, prefix + "".join(right) + tail]
+
+
+# A comparison asked of one item becomes a plain question: 2010年…哪年新增工会组织多 → …新增工会组织多少.
+_COMPARE = re.compile(r"(哪一?[个年项]|谁)(.*?)(更)?(多|少|高|低|大|小)([?？]?)$")
+_SPREAD = re.compile(r"分别|各自|各|都")
+
+
+def _single(part: str) -> str:
+    """A part of a spread or compared question, asked as a question of its own."""
+    part = _COMPARE.sub(lambda m: f"{m.group(2)}多少{m.group(5)}", part)
+    part = re.sub(r"(差了?|相差|相比)(多少)", r"\2", part)
+    return _SPREAD.sub("", part)
+
+
+def parts(question: str) -> list[str]:
+    """Every separately asked part, clause by clause and then per year or item; [] when the
+    question asks one thing."""
+    out = []
+    pieces = clauses(question)
+    for piece in pieces if len(pieces) > 1 else [question]:
+        split = [_single(p) for p in per_year(piece) or per_item(piece)]
+        out += split or ([piece] if len(pieces) > 1 else [])
+    return list(dict.fromkeys(p for p in out if p != question))

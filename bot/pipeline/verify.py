@@ -1,0 +1,125 @@
+"""Verify: the probability that a fact states what the question asks, from a trained model.
+
+The model is gradient-boosted trees over the pair features of bot/pipeline/features.py,
+fitted at index time on the facts' own questions and near-misses (bot/knowledge/training.py),
+exported to ONNX and stored beside the index. Serving runs it in ONNX Runtime.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.pipeline.features import NAMES, FactProfile, Features, QuestionView
+from bot.pipeline.text import STOPWORDS, Article, sounds_in
+
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
+# Too general to be what a question is about ("文章没有提到山西的…" says nothing).
+_GENERAL = {"山西", "全省", "工会", "职工", "文章", "我们", "今年", "去年", "目前", "现在"}
+
+# The code that defines the features and fits the model: its digest goes in the index
+# manifest, so an index trained by other code is stale (and rebuilt by `make index`).
+_SOURCES = ("pipeline/text.py", "pipeline/features.py", "pipeline/verify.py", "knowledge/training.py")
+VERSION = hashlib.sha256(b"".join((Path(__file__).resolve().parent.parent / f).read_bytes()
+                                  for f in _SOURCES)).hexdigest()[:16]
+FILES = ("answerable.npz", "verifier.onnx", "profiles.json")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One candidate fact and how likely it states what is asked."""
+
+    fact_id: str
+    p: float
+
+
+@dataclass
+class Model:
+    """Everything the verifier learned or precomputed at build time."""
+
+    article: Article
+    profiles: dict[str, FactProfile]
+    answerable: tuple[np.ndarray, float]   # logistic regression on the question's vector
+    graph: bytes                            # the pair classifier, as ONNX
+
+    def __post_init__(self):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads, opts.inter_op_num_threads = 1, 1
+        opts.log_severity_level = 3  # it warns that the label output has a batch dimension
+        self._session = ort.InferenceSession(self.graph, opts, providers=["CPUExecutionProvider"])
+
+    def save(self, folder: Path) -> None:
+        np.savez(folder / FILES[0], answerable_w=self.answerable[0],
+                 answerable_b=np.array([self.answerable[1]], dtype=np.float32))
+        (folder / FILES[1]).write_bytes(self.graph)
+        (folder / FILES[2]).write_text(json.dumps(
+            {"features": list(NAMES), "article": self.article.to_json(),
+             "facts": {fid: p.to_json() for fid, p in self.profiles.items()}}, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, folder: Path) -> "Model":
+        with np.load(folder / FILES[0], allow_pickle=False) as z:
+            answerable = (z["answerable_w"], float(z["answerable_b"][0]))
+        data = json.loads((folder / FILES[2]).read_text(encoding="utf-8"))
+        if data["features"] != list(NAMES):
+            raise ValueError("the verifier was trained on other features")
+        profiles = {fid: FactProfile.from_json(d) for fid, d in data["facts"].items()}
+        return cls(Article.from_json(data["article"]), profiles, answerable, (folder / FILES[1]).read_bytes())
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """P(the fact states what is asked), per row of pair features."""
+        return self._session.run(["probabilities"], {"X": X.astype(np.float32)})[0][:, 1]
+
+
+class Verifier:
+    """Scores candidate facts for a question with the model stored beside the index."""
+
+    def __init__(self, model: Model, index, rows: np.ndarray):
+        self.model = model
+        self.features = Features(model.article, model.profiles, index, rows, model.answerable)
+
+    @classmethod
+    def load(cls, index) -> "Verifier":
+        rows = index.faiss.reconstruct_n(0, index.faiss.ntotal)
+        return cls(Model.load(Path(index.root)), index, rows)
+
+    def read(self, text: str, vector: np.ndarray) -> QuestionView:
+        return self.features.question(text, vector)
+
+    def score(self, qv: QuestionView, fact_ids: list[str]) -> tuple[Verdict, ...]:
+        """A verdict per candidate, in the order given."""
+        if not fact_ids:
+            return ()
+        p = self.model.predict(self.features.pairs(qv, list(fact_ids)))
+        return tuple(Verdict(fid, round(float(v), 4)) for fid, v in zip(fact_ids, p))
+
+    def gap(self, qv: QuestionView, fact_id: str) -> tuple[str, tuple[str, ...]]:
+        """What the question is about that the article names (its subject), and the asked-for
+        nouns the article never uses: 郭凤莲今年多大岁数 → (郭凤莲, (岁数,))."""
+        article, own = self.model.article, self.model.profiles[fact_id].own
+        names = sorted((n for n in article.names if n in qv.text and n not in _GENERAL),
+                       key=lambda n: (n in own, len(n)), reverse=True)
+        subject = names[0] if names else ""
+        missing, run = [], ""
+        for word, tag in qv.reading.tokens:
+            if (_CJK_WORD.fullmatch(word) and word not in STOPWORDS and tag.startswith(("n", "vn"))
+                    and word not in subject and not article.knows(word)):
+                run += word
+            elif run:
+                missing.append(run)
+                run = ""
+        missing.append(run)
+        return subject, tuple(m for m in missing if len(m) >= 2)[:2]
+
+    def explain(self, qv: QuestionView, fact_id: str) -> dict[str, float]:
+        """The feature values behind one verdict, by name (for `python -m bot explain`)."""
+        row = self.features.pairs(qv, [fact_id])[0]
+        return {name: round(float(v), 4) for name, v in zip(NAMES, row) if not math.isnan(v)}
+
