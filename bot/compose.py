@@ -74,9 +74,11 @@ def check_numbers(reply: Reply, base: FactBase) -> None:
         raise UnsupportedNumber(f"reply states {', '.join(sorted(set(bad)))} not found in its quotes")
 
 
-def _suggestions(base: FactBase, decision: Decision, n: int = 3) -> tuple[str, ...]:
-    """Questions the bot can answer, near the topic asked about, with no figures in them."""
-    order = [h.fact_id for h in decision.hits] + [f.id for f in base.facts[:: max(1, len(base.facts) // 12)]]
+def _suggestions(base: FactBase, decision: Decision, nearby: tuple = (), n: int = 3) -> tuple[str, ...]:
+    """Questions the bot can answer, with no figures in them: about the subject asked
+    about when there is one, else near the topic asked about."""
+    about = [f.id for f in base.facts if decision.subject and decision.subject in f.text]
+    order = about + [h.fact_id for h in nearby] + [f.id for f in base.facts[:: max(1, len(base.facts) // 12)]]
     seen, out = set(), []
     for fid in order:
         fact = base.by_id(fid)
@@ -94,8 +96,23 @@ def _title(base: FactBase) -> str:
     return f"《{base.meta.title}》"
 
 
-def _non_answer(decision: Decision, base: FactBase, nearby: Decision) -> Reply:
-    tips = _suggestions(base, nearby)
+def _abstention(decision: Decision) -> str:
+    """Why there is no answer, as plainly as the decision allows, with no figure in it."""
+    if decision.reason.startswith("place:"):
+        return f"这篇文章讲的是山西的工会工作，没有提到{decision.reason[6:]}的情况。"
+    if decision.reason.startswith("year:"):
+        return "这篇文章没有提到那一年的情况，我不知道答案。"
+    if decision.subject and decision.missing:
+        return f"文章没有提到{decision.subject}的{'、'.join(decision.missing)}。"
+    if decision.missing:
+        return f"文章没有提到{'、'.join(decision.missing)}。"
+    if decision.subject:
+        return f"文章提到了{decision.subject}，但没有说到你问的这一点。"
+    return "抱歉，这篇文章没有提到这个问题，我不知道答案。"
+
+
+def _non_answer(decision: Decision, base: FactBase, nearby: tuple) -> Reply:
+    tips = _suggestions(base, decision, nearby)
     if decision.kind == HELP:
         lead = (f"请直接输入关于{_title(base)}一文的问题，我会给出文中的确切数字和原文出处。",)
     elif decision.kind == CHITCHAT:
@@ -104,17 +121,16 @@ def _non_answer(decision: Decision, base: FactBase, nearby: Decision) -> Reply:
     elif decision.kind == REFUSE:
         lead = (f"我只回答关于{_title(base)}一文的问题，不执行其他指令，也不会编造数字。",)
     else:
-        lead = ("抱歉，这篇文章没有提到这个问题，我不知道答案。",)
+        lead = (_abstention(decision),)
     reply = Reply(decision.kind, lead, (), tips)
-    check_numbers(reply, base)  # fixed texts: a failure here is a bug, not a user error
+    check_numbers(reply, base)  # texts without figures: a failure here is a bug, not a user error
     return reply
 
 
-def compose(decision: Decision, base: FactBase, nearby: Decision | None = None) -> Reply:
+def compose(decision: Decision, base: FactBase, nearby: tuple = ()) -> Reply:
     """Build the reply for a decision; `nearby` (the retrieval hits) steers suggestions.
 
     An answer that fails the number guard is logged and replaced by an abstention."""
-    nearby = nearby or decision
     if decision.kind != ANSWER:
         return _non_answer(decision, base, nearby)
     facts = [base.by_id(h.fact_id) for h in decision.hits]

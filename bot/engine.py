@@ -1,6 +1,8 @@
-"""The one answer function every front end uses: normalise → retrieve → decide → compose."""
+"""The one answer function every front end uses:
+normalise → encode → retrieve → verify → decide → compose, each stage timed."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import time
@@ -9,23 +11,26 @@ from dataclasses import asdict, dataclass, field
 from bot import index as index_mod
 from bot import lexicon
 from bot.compose import Reply, compose
-from bot.decide import Decision, classify, clauses, decide
+from bot.decide import ABSTAIN, Decision, Part, classify, decide
 from bot.embedder import Embedder, weights_fingerprint
 from bot.errors import IndexStateError
-from bot.facts import FactBase, load_facts
+from bot.facts import FactBase, load_facts, states_all
 from bot.normalize import clean, expand_english, normalize, strip_noise
+from bot.pipeline.parts import parts as split_parts
+from bot.pipeline.verify import Verifier
 from bot.retrieve import Retriever
 from bot.scope import Scope
 
 logger = logging.getLogger(__name__)
 # Answered once at load: jieba's and pypinyin's dictionaries load lazily.
 WARM_UP = "2012年山西省总工会有多少会员？"
+STAGES = ("normalize", "encode", "retrieve", "verify", "decide", "compose")
 
 
 @dataclass(frozen=True)
 class FactRef:
     id: str
-    score: float
+    score: float  # the verifier's probability that the fact states what is asked
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class Answer:
     kind: str = ""
     reason: str = ""
     html: str = field(default="", repr=False)  # the same reply as Telegram HTML
+    timings_ms: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -48,13 +54,37 @@ class Answer:
         return d
 
 
-class Engine:
-    """Facts, model and index, loaded once; `answer()` is safe to call from threads."""
+@dataclass(frozen=True)
+class Examined:
+    """A question after retrieval and verification, before the decision."""
 
-    def __init__(self, settings, base: FactBase, embedder: Embedder, index):
+    whole: Part
+    parts: tuple[Part, ...]
+    reading: object          # the verifier's QuestionView of the whole question
+    out_of_scope: str        # 'place:…' / 'year:…' when the article never speaks of it
+
+
+class _Clock:
+    """Milliseconds per stage; a stage timed twice (one per part) adds up."""
+
+    def __init__(self):
+        self.ms: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.ms[stage] = self.ms.get(stage, 0.0) + (now - self._t) * 1000
+        self._t = now
+
+
+class Engine:
+    """Facts, model, index and verifier, loaded once; `answer()` is safe to call from threads."""
+
+    def __init__(self, settings, base: FactBase, embedder: Embedder, index, verifier: Verifier):
         self.settings, self.base, self.embedder, self.index = settings, base, embedder, index
         self.retriever = Retriever(index, embedder, base, settings)
-        self.scope = Scope(base)
+        self.verifier = verifier
+        self.scope = Scope(normalize(base.article), base.meta.year)
         # Replies per normalised question: a repeat (also in the other script, or with other
         # spacing or case) is answered without encoding. A reload builds a new Engine, so a
         # cached reply never outlives the facts it came from.
@@ -62,8 +92,8 @@ class Engine:
 
     @classmethod
     def load(cls, settings, embedder: Embedder | None = None, rebuild: bool = False) -> "Engine":
-        """Load facts, model and index; on a stale index rebuild (per settings, or when
-        `rebuild`) or fail."""
+        """Load facts, model, index and verifier; on a stale index rebuild (per settings, or
+        when `rebuild`) or fail."""
         base = load_facts(settings.facts_dir)
         embedder = embedder or Embedder.from_settings(settings)
         weights = weights_fingerprint(settings.model, settings.backend)
@@ -77,7 +107,11 @@ class Engine:
             index_mod.build(base, embedder, settings, weights, progress=False)
             idx = index_mod.load(settings.index_dir, expected, embedder.dim)
         lexicon.install(settings.index_dir / lexicon.CACHE)
-        engine = cls(settings, base, embedder, idx)
+        try:
+            verifier = Verifier.load(idx)
+        except (OSError, ValueError, KeyError) as exc:
+            raise IndexStateError(f"the verifier beside the index cannot be read ({exc}): {index_mod.FIX}") from exc
+        engine = cls(settings, base, embedder, idx, verifier)
         engine._reply_uncached(engine.prepare(WARM_UP))  # load the lazy dictionaries now, not on a user's time
         return engine
 
@@ -88,35 +122,87 @@ class Engine:
         text = normalize(strip_noise(clean(question)[: limit * 4]))[:limit]
         return expand_english(text, self.base.glossary)
 
-    def candidates(self, text: str) -> tuple[list, list]:
-        """Ranked hits for a prepared question, and per clause when it asks several things."""
-        hits = self.retriever.search(text)
-        parts = clauses(text)
-        return hits, ([(p, self.retriever.search(p)) for p in parts] if len(parts) > 1 else [])
+    def examine(self, text: str, clock: _Clock | None = None) -> tuple[Part, object]:
+        """Retrieve and verify one prepared text: its Part, and the verifier's reading of it."""
+        clock = clock or _Clock()
+        vector = self.embedder.queries([text])[0]
+        clock.lap("encode")
+        hits = tuple(self.retriever.search(text, vector))
+        clock.lap("retrieve")
+        reading = self.verifier.read(text, vector)
+        verdicts = self.verifier.score(reading, [h.fact_id for h in hits])
+        clock.lap("verify")
+        return Part(text, hits, verdicts), reading
 
-    def reply(self, question: str) -> tuple[Reply, Decision]:
-        return self._reply_prepared(self.prepare(question))
+    def reply(self, question: str) -> tuple[Reply, Decision, dict]:
+        clock = _Clock()
+        text = self.prepare(question)
+        clock.lap("normalize")
+        hits = self._reply_prepared.cache_info().hits
+        reply, decision, timings = self._reply_prepared(text)
+        if self._reply_prepared.cache_info().hits > hits:  # a repeat: no stage ran
+            clock.lap("cache")
+            timings = {"cache": clock.ms["cache"]}
+        return reply, decision, {"normalize": clock.ms["normalize"], **timings}
 
     def cache_info(self):
         """Hits, misses and size of the reply cache (functools.lru_cache statistics)."""
         return self._reply_prepared.cache_info()
 
-    def _reply_uncached(self, text: str) -> tuple[Reply, Decision]:
-        if classify(text):
-            decision = decide(text, [], self.base, self.settings, self.scope)
-            return compose(decision, self.base), decision
-        hits, parts = self.candidates(text)
-        decision = decide(text, hits, self.base, self.settings, self.scope, parts)
-        return compose(decision, self.base, Decision("nearby", tuple(hits[:3]))), decision
+    def _reply_uncached(self, text: str) -> tuple[Reply, Decision, dict]:
+        clock = _Clock()
+        kind = classify(text)
+        if kind:
+            decision = Decision(kind, reason=kind)
+            clock.lap("decide")
+        else:
+            examined = self.examine_all(text, clock)
+            decision = self.decision(examined)
+            clock.lap("decide")
+        reply = compose(decision, self.base, examined.whole.hits if not kind else ())
+        clock.lap("compose")
+        return reply, decision, clock.ms
+
+    def examine_all(self, text: str, clock: _Clock | None = None) -> "Examined":
+        """Everything the decision needs about a real question: its scope, and the verified
+        candidates of the whole and of each separately asked part."""
+        clock = clock or _Clock()
+        out_of_scope = self.scope.unknown(text)
+        if out_of_scope:
+            return Examined(Part(text, (), ()), (), None, out_of_scope)
+        whole, reading = self.examine(text, clock)
+        parts = tuple(self.examine(p, clock)[0] for p in split_parts(text))
+        return Examined(whole, parts, reading, "")
+
+    def decision(self, examined: "Examined", settings=None) -> Decision:
+        """The decision for an examined question (`settings` to try other thresholds)."""
+        decision = decide(examined.whole, list(examined.parts), settings or self.settings, examined.out_of_scope)
+        decision = self._without_repeats(decision)
+        if decision.kind == ABSTAIN and examined.reading is not None and examined.whole.verdicts:
+            top = max(examined.whole.verdicts, key=lambda v: v.p)
+            subject, missing = self.verifier.gap(examined.reading, top.fact_id)
+            decision = dataclasses.replace(decision, subject=subject, missing=missing)
+        return decision
+
+    def _without_repeats(self, decision: Decision) -> Decision:
+        """Drop a cited fact that another cited fact already states in full."""
+        if len(decision.hits) < 2:
+            return decision
+        facts = [self.base.by_id(h.fact_id) for h in decision.hits]
+        keep = [i for i, f in enumerate(facts)
+                if not any(j != i and states_all(g, f, self.base.meta.year) and not states_all(f, g)
+                           for j, g in enumerate(facts))]
+        return dataclasses.replace(decision, hits=tuple(decision.hits[i] for i in keep),
+                                   verdicts=tuple(decision.verdicts[i] for i in keep))
 
     def answer(self, question: str) -> Answer:
         """Answer one question; never raises for any input string."""
         t0 = time.perf_counter()
-        reply, decision = self.reply(question)
+        reply, decision, timings = self.reply(question)
         ms = (time.perf_counter() - t0) * 1000
-        facts = tuple(FactRef(h.fact_id, round(h.confidence, 4)) for h in decision.hits) if not reply.abstained else ()
-        top = decision.hits[0] if decision.hits else None
-        logger.debug("decision=%s reason=%s top=%s score=%s latency_ms=%.1f", reply.kind, decision.reason,
-                    top.fact_id if top else "-", f"{top.confidence:.3f}" if top else "-", ms)
+        facts = tuple(FactRef(v.fact_id, v.p) for v in decision.verdicts) if not reply.abstained else ()
+        timings = {stage: round(ms, 2) for stage, ms in ({s: 0.0 for s in STAGES} | timings).items()}
+        logger.debug("decision=%s reason=%s facts=%s latency_ms=%.1f timings=%s", reply.kind, decision.reason,
+                     ",".join(f.id for f in facts) or "-", ms, timings)
         return Answer(question, reply.text, reply.abstained, facts, round(ms, 1), reply.kind,
-                      decision.reason, reply.html)
+                      decision.reason, reply.html, timings)
