@@ -42,6 +42,16 @@ def cmd_ask(args) -> int:
     return 0
 
 
+def cmd_explain(args) -> int:
+    """Show how one question is read, retrieved, verified and decided (the operator's hit test)."""
+    from bot.explain import explain, render
+
+    engine = _engine(_settings())
+    report = explain(engine, " ".join(args.question))
+    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else render(report))
+    return 0
+
+
 def cmd_index(args) -> int:
     """Build the index (always with --force; otherwise only when stale)."""
     from bot import lexicon
@@ -102,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="*", help="the question (default: read stdin)")
     ask.add_argument("--json", action="store_true", help="read stdin, one JSON object per line")
     ask.set_defaults(func=cmd_ask)
+    exp = sub.add_parser("explain", help="show candidates, scores and the decision for a question")
+    exp.add_argument("question", nargs="+", help="the question")
+    exp.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    exp.set_defaults(func=cmd_explain)
     idx = sub.add_parser("index", help="build the index if stale (--force: always)")
     idx.add_argument("--force", action="store_true")
     idx.add_argument("--quiet", action="store_true", help="no progress bar")

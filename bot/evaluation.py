@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from bot.decide import decide
+from bot.decide import classify
 from bot.facts import squeeze
+from bot.numbers import numbers_in
 
 GATE_IN_SCOPE = 0.95
 GATE_ABSTAIN = 0.95
@@ -35,6 +36,7 @@ class Outcome:
     rank: int | None = None         # 1-based rank of the first relevant fact
     reason: str = ""
     facts: list = field(default_factory=list)
+    faithful: bool = True           # every number of the reply is in its cited quotes
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -83,7 +85,8 @@ def run(engine, cases: list[Case]) -> list[Outcome]:
             ranked = engine.retriever.search(engine.prepare(case.q), k=len(engine.base.facts))
             rank = next((i for i, h in enumerate(ranked, 1) if h.fact_id in relevant), None)
         outcomes.append(Outcome(case, ans.answer, ans.abstained, is_correct(case, ans.answer, ans.abstained),
-                                ans.latency_ms, rank, ans.reason, [f.id for f in ans.facts]))
+                                ans.latency_ms, rank, ans.reason, [f.id for f in ans.facts],
+                                ans.abstained or faithful(ans, engine.base)))
     return outcomes
 
 
@@ -107,6 +110,8 @@ def summarize(outcomes: list[Outcome], settings) -> dict:
             "by_style": {k: {"n": len(v), "accuracy": _ratio(sum(o.correct for o in v), len(v))}
                          for k, v in sorted(by_label.items())},
         },
+        "figure_fidelity": _ratio(sum(o.faithful for o in outcomes if not o.abstained),
+                                  sum(not o.abstained for o in outcomes)),
         "abstention": {
             "precision": _ratio(sum(not o.case.in_scope for o in abstained), len(abstained)),
             "recall": _ratio(sum(o.abstained for o in outs), len(outs)),
@@ -126,29 +131,28 @@ def _ratio(n: int, d: int) -> float:
     return round(n / d, 4) if d else 0.0
 
 
-def sweep(engine, cases: list[Case], grid: dict[str, list[float]]) -> list[dict]:
-    """Accuracy in and out of scope for each threshold setting, reusing one retrieval per case."""
+def sweep(engine, cases: list[Case], thresholds: list[float]) -> list[dict]:
+    """Accuracy in and out of scope for each verifier threshold, reusing one retrieval and
+    verification per case."""
     prepared = []
     for case in cases:
         text = engine.prepare(case.q)
-        prepared.append((case, text, engine.candidates(text)))
+        prepared.append((case, None if classify(text) else engine.examine_all(text)))
     rows = []
-    names = list(grid)
-    for values in np.array(np.meshgrid(*grid.values())).T.reshape(-1, len(names)):
-        s = dataclasses.replace(engine.settings, **dict(zip(names, map(float, values))))
+    for threshold in thresholds:
+        s = dataclasses.replace(engine.settings, min_verified=float(threshold))
         tp = fp = fn = correct_in = 0
-        for case, text, (hits, parts) in prepared:
-            d = decide(text, hits, engine.base, s, engine.scope, parts)
-            ab = d.abstained
+        for case, examined in prepared:
+            decision = engine.decision(examined, s) if examined else None
+            ab = decision is None or decision.abstained
             if case.in_scope:
-                correct_in += not ab and _covers(case, d, engine.base)
+                correct_in += not ab and _covers(case, decision, engine.base)
                 fp += ab
             else:
                 tp += ab
                 fn += not ab
-        n_in = sum(c.in_scope for c, _, _ in prepared)
-        rows.append({**dict(zip(names, map(float, values))),
-                     "in_scope_accuracy": _ratio(correct_in, n_in),
+        n_in = sum(c.in_scope for c, _ in prepared)
+        rows.append({"min_verified": float(threshold), "in_scope_accuracy": _ratio(correct_in, n_in),
                      "abstain_precision": _ratio(tp, tp + fp), "abstain_recall": _ratio(tp, tp + fn)})
     return rows
 
@@ -156,3 +160,9 @@ def sweep(engine, cases: list[Case], grid: dict[str, list[float]]) -> list[dict]
 def _covers(case: Case, decision, base) -> bool:
     text = " ".join(base.by_id(h.fact_id).text + base.by_id(h.fact_id).quote_text for h in decision.hits)
     return is_correct(case, text, False)
+
+
+def faithful(answer, base) -> bool:
+    """Whether every number of an answer stands in its cited quotes or their sections."""
+    sources = " ".join(base.by_id(f.id).quote_text + base.by_id(f.id).section for f in answer.facts)
+    return set(numbers_in(answer.answer)) <= set(numbers_in(sources)) | base.allowed_numbers

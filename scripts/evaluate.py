@@ -24,8 +24,7 @@ from bot import evaluation as ev  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
-SWEEP_GRID = {"min_score": [0.20, 0.30, 0.35, 0.40, 0.42, 0.44, 0.46, 0.50, 0.55, 0.60],
-              "min_dense": [0.75, 0.80, 0.85, 0.88]}
+SWEEP = [0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8]
 
 
 def markdown(summary: dict, outcomes, sweep_rows=None, compare_rows=None) -> str:
@@ -35,21 +34,22 @@ def markdown(summary: dict, outcomes, sweep_rows=None, compare_rows=None) -> str
              f"- questions: {summary['questions']['in_scope']} in scope, {summary['questions']['out_of_scope']} out of scope",
              f"- **in-scope accuracy {acc['in_scope']:.1%}**, **out-of-scope abstention {acc['out_of_scope_abstention']:.1%}**, overall {acc['overall']:.1%}",
              f"- abstention precision {ab['precision']:.1%}, recall {ab['recall']:.1%}",
+             f"- figure fidelity {summary['figure_fidelity']:.1%} (answers whose every number is in their quotes)",
              f"- retrieval hit@1 {rt['hit@1']:.1%}, hit@3 {rt['hit@3']:.1%}, MRR {rt['mrr']:.3f}",
              f"- latency p50 {lat['p50']} ms, p95 {lat['p95']} ms", "",
              "## Thresholds and retrieval settings", "",
              "| setting | value |", "|---|---|"]
     for key in ("fusion", "tokenizer", "question_prompt", "dense_weight", "dense_floor", "number_bonus",
-                "min_score", "min_dense", "min_margin", "second_ratio", "rrf_k"):
+                "min_verified", "top_k", "rrf_k"):
         lines.append(f"| {key} | {s[key]} |")
     lines += ["", "## Accuracy per style", "", "| style | n | accuracy |", "|---|---|---|"]
     for key, v in summary["accuracy"]["by_style"].items():
         lines.append(f"| {key} | {v['n']} | {v['accuracy']:.1%} |")
     if sweep_rows:
         lines += ["", "## Threshold sweep (precision/recall trade-off)", "",
-                  "| min_score | min_dense | in-scope acc | abstain P | abstain R |", "|---|---|---|---|---|"]
+                  "| min_verified | in-scope acc | abstain P | abstain R |", "|---|---|---|---|"]
         for r in sweep_rows:
-            lines.append(f"| {r['min_score']:.2f} | {r['min_dense']:.2f} | {r['in_scope_accuracy']:.1%} | "
+            lines.append(f"| {r['min_verified']:.2f} | {r['in_scope_accuracy']:.1%} | "
                          f"{r['abstain_precision']:.1%} | {r['abstain_recall']:.1%} |")
     if compare_rows:
         lines += ["", "## Retrieval configurations", "",
@@ -126,7 +126,7 @@ def main() -> int:
     outcomes = ev.run(engine, cases)
     summary = ev.summarize(outcomes, settings)
     summary["eval_seconds"] = round(time.perf_counter() - t0, 1)
-    sweep_rows = ev.sweep(engine, cases, SWEEP_GRID) if args.sweep else None
+    sweep_rows = ev.sweep(engine, cases, SWEEP) if args.sweep else None
     compare_rows = compare(settings, cases) if args.compare else None
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "eval.json").write_text(json.dumps(
@@ -139,7 +139,7 @@ def main() -> int:
     print(f"in-scope {acc['in_scope']:.1%} | abstention {acc['out_of_scope_abstention']:.1%} | "
           f"abstain P {summary['abstention']['precision']:.1%} R {summary['abstention']['recall']:.1%} | "
           f"hit@1 {summary['retrieval']['hit@1']:.1%} MRR {summary['retrieval']['mrr']:.3f} | "
-          f"p50 {summary['latency_ms']['p50']} ms p95 {summary['latency_ms']['p95']} ms")
+          f"fidelity {summary['figure_fidelity']:.1%} | p50 {summary['latency_ms']['p50']} ms p95 {summary['latency_ms']['p95']} ms")
     for key, v in acc["by_style"].items():
         print(f"  {key:<18} {v['accuracy']:6.1%}  (n={v['n']})")
     print(f"report: {args.out / 'eval.md'}")
