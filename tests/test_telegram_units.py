@@ -177,3 +177,9 @@ def test_chats_to_leave_and_groups_that_migrated():
     supergroup = update(chat={"id": -1002001, "type": "supergroup", "title": "g"})
     assert chats.allows(supergroup, (-2001,))
     assert not Chats().allows(supergroup, (-2001,))
+    news_in_the_new_chat = update(chat={"id": -1002001, "type": "supergroup", "title": "g"},
+                                  migrate_from_chat_id=-2001)
+    fresh = Chats()  # the news may reach the new chat first
+    assert fresh.allows(news_in_the_new_chat, (-2001,))
+    assert fresh.note_migration(news_in_the_new_chat.message, (-2001,)) == (-2001, -1002001)
+    assert fresh.allows(supergroup, (-2001,))
