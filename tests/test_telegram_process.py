@@ -141,6 +141,8 @@ def test_wire_logs_at_debug_show_the_traffic_never_the_token_and_outages_once(en
         fake.inject_message("山西工会会员有多少？")
         fake.wait_for_message(1001, timeout=30)
         fake.fail("getUpdates", 500, times=2)
+        fake.inject_message("2012年煤矿百万吨死亡率是多少")  # returns the poll already waiting
+        fake.wait_for_message(1001, timeout=30)
         fake.wait_for_call("getUpdates", timeout=30, predicate=lambda c: c.status == 500)
         fake.wait_for_call("getUpdates", timeout=30, predicate=lambda c: c.status == 500)
         fake.inject_message("会员总数")  # answered by the first poll after the outage
