@@ -1,16 +1,19 @@
 """Settings: one frozen object built from the environment in one place."""
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _env_path(env: dict, name: str, default: Path) -> Path:
+def _env_path(env: dict, name: str, default: Path | None) -> Path | None:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -61,11 +64,60 @@ def _env_ids(env: dict, name: str) -> tuple[int, ...]:
         raise ConfigError(f"{name} must be a comma-separated list of numeric ids, got {raw!r}") from None
 
 
+def _env_bool(env: dict, name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise ConfigError(f"{name} must be 1/true/yes/on or 0/false/no/off, got {raw!r}")
+    return raw in ("1", "true", "yes", "on")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _env_url(env: dict, name: str, https_only: bool = False) -> str:
+    """An https:// URL; plain http:// only where allowed and only to this machine (a
+    self-hosted Bot API server or the test fake), since the bot token travels in the path."""
     raw = env.get(name, "").strip()
     schemes = ("https://",) if https_only else ("http://", "https://")
     if raw and not raw.startswith(schemes):
         raise ConfigError(f"{name} must start with {' or '.join(schemes)}, got {raw!r}")
+    if raw.startswith("http://") and not _is_loopback(urlsplit(raw).hostname or ""):
+        raise ConfigError(f"{name} may use http:// only for localhost, got {raw!r}: use https://")
+    return raw
+
+
+# Telegram's rule for setWebhook's secret_token.
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
+
+
+def _env_secret(env: dict, name: str) -> str:
+    raw = env.get(name, "").strip()
+    if raw and not WEBHOOK_SECRET.fullmatch(raw):
+        # The value itself is a secret: say what is wrong with it, not what it is.
+        raise ConfigError(f"{name} must be 1-256 characters from A-Z, a-z, 0-9, _ and - "
+                          f"(got {len(raw)} characters)")
+    return raw
+
+
+def _env_host(env: dict, name: str, default: str) -> str:
+    raw = env.get(name, "").strip() or default
+    try:
+        ipaddress.ip_address(raw)
+        return raw
+    except ValueError:
+        pass
+    if not HOSTNAME.fullmatch(raw):
+        raise ConfigError(f"{name} must be an IP address or a host name, got {raw!r}")
     return raw
 
 
@@ -115,8 +167,17 @@ class Settings:
     telegram_admin_ids: tuple[int, ...] = ()
     telegram_allowed_chat_ids: tuple[int, ...] = ()
     telegram_questions_per_minute: int = 20
+    # Seconds to wait for Telegram's answer to a sent message (PTB's default is 5).
+    telegram_read_timeout: float = 5.0
+    # PTB's and httpx's own DEBUG lines: every API call's parameters and webhook bodies,
+    # which include user names, ids and message texts. Off: those loggers stay at INFO.
+    telegram_wire_log: bool = False
     data_dir: Path = PROJECT_ROOT / "data"
     data_retention_days: int = 90
+    # Records kept per (pseudonymous) user and day, in each table.
+    data_daily_cap: int = 200
+    # Where the hashing salt lives; None: QA_DATA_DIR/salt.
+    salt_file: Path | None = None
 
     def public(self) -> dict:
         """Every setting except secrets, for logs and reports."""
@@ -151,15 +212,19 @@ class Settings:
             telegram_token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
             telegram_api_base_url=_env_url(env, "TELEGRAM_API_BASE_URL"),
             telegram_webhook_url=_env_url(env, "TELEGRAM_WEBHOOK_URL", https_only=True),
-            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
-            telegram_listen=env.get("TELEGRAM_LISTEN", "").strip() or d.telegram_listen,
+            telegram_webhook_secret=_env_secret(env, "TELEGRAM_WEBHOOK_SECRET"),
+            telegram_listen=_env_host(env, "TELEGRAM_LISTEN", d.telegram_listen),
             telegram_port=_env_int(env, "TELEGRAM_PORT", d.telegram_port, 1, 65535),
             telegram_admin_ids=_env_ids(env, "TELEGRAM_ADMIN_IDS"),
             telegram_allowed_chat_ids=_env_ids(env, "TELEGRAM_ALLOWED_CHAT_IDS"),
             telegram_questions_per_minute=_env_int(env, "TELEGRAM_QUESTIONS_PER_MINUTE",
                                                    d.telegram_questions_per_minute, 1, 10000),
+            telegram_read_timeout=_env_float(env, "TELEGRAM_READ_TIMEOUT", d.telegram_read_timeout, 0.1, 300.0),
+            telegram_wire_log=_env_bool(env, "TELEGRAM_WIRE_LOG", d.telegram_wire_log),
             data_dir=_env_path(env, "QA_DATA_DIR", d.data_dir),
             data_retention_days=_env_int(env, "QA_DATA_RETENTION_DAYS", d.data_retention_days, 1, 3650),
+            data_daily_cap=_env_int(env, "QA_DATA_DAILY_CAP", d.data_daily_cap, 1, 1_000_000),
+            salt_file=_env_path(env, "QA_SALT_FILE", None),
         )
         values.update(overrides)
         known = {f.name for f in fields(cls)}

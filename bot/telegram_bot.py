@@ -2,22 +2,27 @@
 from __future__ import annotations
 
 import asyncio
-import collections
+import dataclasses
 import html
 import logging
-import re
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError, TimedOut
+from telegram import BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, ApplicationHandlerStop,
-                          CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
-                          TypeHandler, filters)
+                          CallbackQueryHandler, ChatMemberHandler, CommandHandler, ContextTypes, Defaults,
+                          MessageHandler, TypeHandler, filters)
+from bot.adapters.telegram import feedback, send
+from bot.adapters.telegram.chats import Chats
+from bot.adapters.telegram.mentions import ADDRESSED, question_of
+from bot.adapters.telegram.outage import Outage
+from bot.adapters.telegram.redact import guard_logs
+from bot.adapters.telegram.throttle import Throttle, sender_of, throttled
 from bot.store import Store
-from bot.telegram_util import Throttle, WatchedRequest, split_message
+from bot.telegram_util import WatchedRequest, split_message
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +38,10 @@ SORRY = "抱歉，出了点问题，请稍后再试。"
 # Seconds an answer may take before the chat shows "typing…". Each chat action is one more
 # Bot API request, and the API allows about 30 per second in all.
 TYPING_AFTER = 0.3
+# The update types the handlers below handle; Telegram sends no others.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+# Seconds between two runs of the retention job (`post_init` also applies it at start).
+PRUNE_EVERY = 3600
 
 
 def _services(context: ContextTypes.DEFAULT_TYPE) -> dict:
@@ -41,11 +50,7 @@ def _services(context: ContextTypes.DEFAULT_TYPE) -> dict:
 
 async def reply_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
     """Answer `question` off the event loop and reply with HTML and feedback buttons."""
-    data, message, user = _services(context), update.effective_message, update.effective_user
-    if not data["throttle"].allow(user.id if user else 0):
-        await message.reply_text(f"提问太频繁了，请稍后再试（每分钟最多{data['settings'].telegram_questions_per_minute}个问题）。",
-                                 do_quote=True)
-        return
+    data, message = _services(context), update.effective_message
     engine = data["engine"]  # an in-flight answer keeps the engine it started with
     # The engine's own executor: its encoder already uses every core, so more threads
     # would only contend (measured with `make loadtest`, README "Performance").
@@ -53,38 +58,19 @@ async def reply_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, quest
     try:  # most answers take milliseconds: "typing…" only when one is slow (e.g. queued)
         answer = await asyncio.wait_for(asyncio.shield(pending), TYPING_AFTER)
     except TimeoutError:
-        await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+        await send.show_typing(context.bot, message.chat_id)
         answer = await pending
     logger.info("question chat=%s decision=%s top=%s score=%s latency_ms=%.1f", message.chat.type,
                 answer.kind, answer.facts[0].id if answer.facts else "-",
                 f"{answer.facts[0].score:.3f}" if answer.facts else "-", answer.latency_ms)
     if answer.abstained and answer.kind == "abstain":
-        await asyncio.to_thread(data["store"].gap, user.id if user else None, question, answer.reason)
+        await asyncio.to_thread(data["store"].gap, sender_of(update), question, answer.reason)
     markup = None
     if answer.kind in ("answer", "abstain"):
-        key = secrets.token_hex(6)
-        data["pending"][key] = (question, [f.id for f in answer.facts])
-        while len(data["pending"]) > 10000:
-            data["pending"].popitem(last=False)
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton("👍", callback_data=f"fb:up:{key}"),
-                                        InlineKeyboardButton("👎", callback_data=f"fb:down:{key}")]])
+        markup = feedback.buttons(data["pending"].add(question, [f.id for f in answer.facts]))
     parts = split_message(answer.html)
     for i, part in enumerate(parts):
-        await send_with_retry(lambda p=part, last=(i == len(parts) - 1): message.reply_text(
-            p, parse_mode=ParseMode.HTML, do_quote=True, reply_markup=markup if last else None))
-
-
-async def send_with_retry(send, attempts: int = 4, delay: float = 0.5):
-    """Send, retrying network failures (5xx, timeouts, resets) with back-off; 429 is
-    retried by the rate limiter and a bad request is not retried at all."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return await send()
-        except (NetworkError, TimedOut) as exc:
-            if isinstance(exc, BadRequest) or attempt == attempts:
-                raise
-            logger.warning("sending failed (%s), retry %d of %d", exc, attempt, attempts - 1)
-            await asyncio.sleep(delay * 2 ** (attempt - 1))
+        await send.reply(message, part, parse_mode=ParseMode.HTML, reply_markup=markup if i == len(parts) - 1 else None)
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -135,18 +121,8 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """In groups, answer only when mentioned or when a user replies to the bot."""
-    message, me = update.effective_message, context.bot
-    mention = f"@{me.username}".lower()
-    replied = message.reply_to_message and message.reply_to_message.from_user and \
-        message.reply_to_message.from_user.id == me.id
-    if mention in message.text.lower():
-        question = re.sub(re.escape(mention), " ", message.text, flags=re.IGNORECASE).strip()
-    elif replied:
-        question = message.text
-    else:
-        return
-    await reply_answer(update, context, question)
+    """A group message that mentions the bot or replies to it (see `ADDRESSED`)."""
+    await reply_answer(update, context, question_of(update.effective_message, context.bot.username))
 
 
 async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -155,16 +131,21 @@ async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Record a 👍/👎 press and acknowledge it."""
+    """Record a 👍/👎 press (one vote per answer and user) and acknowledge it."""
     query, data = update.callback_query, _services(context)
-    _, vote, key = (query.data or "fb::").split(":", 2)
+    vote, key = feedback.parse(query.data)
     pending = data["pending"].get(key)
     if pending is None:
         await query.answer("这条回答太旧了，无法记录反馈。")
         return
     question, fact_ids = pending
-    await asyncio.to_thread(data["store"].feedback, query.from_user.id, vote, question, fact_ids)
+    await asyncio.to_thread(data["store"].feedback, query.from_user.id, vote, question, fact_ids, key)
     await query.answer("谢谢反馈！")
+
+
+async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Callback data the bot never sent (forged, or from an older version): a quiet note."""
+    await update.callback_query.answer("这个按钮已失效。")
 
 
 def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -185,35 +166,70 @@ async def on_gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """(admin) Reload facts and index without a restart; the old index serves until then."""
+    """(admin) Reload facts and index without a restart; the old index serves until then.
+    Reloads run one at a time: two at once would delete each other's build folders."""
     if not _is_admin(update, context):
         await update.effective_message.reply_text("抱歉，这个命令只有管理员可以使用。")
         return
-    data = _services(context)
-    await update.effective_message.reply_text("正在重新加载事实库和索引……")
-    try:
-        engine = await asyncio.to_thread(data["reload"])
-    except Exception as exc:  # any failure: keep serving the old index, tell the admin
-        logger.error("reload failed; the old index keeps serving", exc_info=exc)
-        await update.effective_message.reply_text(f"重新加载失败，继续使用原来的索引。\n原因：{str(exc)[:500]}")
-        return
-    data["engine"] = engine
+    data, lock = _services(context), _services(context)["reload_lock"]
+    await update.effective_message.reply_text("上一次重新加载还没有完成，完成后再重新加载……" if lock.locked()
+                                              else "正在重新加载事实库和索引……")
+    async with lock:
+        try:
+            engine = await asyncio.to_thread(data["reload"])
+        except Exception as exc:  # any failure: keep serving the old index, tell the admin
+            logger.error("reload failed; the old index keeps serving", exc_info=exc)
+            await update.effective_message.reply_text(f"重新加载失败，继续使用原来的索引。\n原因：{str(exc)[:500]}")
+            return
+        data["engine"] = engine
     await update.effective_message.reply_text(f"已重新加载：{len(engine.base.facts)}条事实。")
+
+
+async def on_private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/gaps and /reload in a group would show other users' questions to everyone."""
+    await update.effective_message.reply_text("这个命令只能在与我的私聊中使用。")
 
 
 async def check_allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Drop every update from a chat outside TELEGRAM_ALLOWED_CHAT_IDS (when it is set)."""
-    allowed = _services(context)["settings"].telegram_allowed_chat_ids
-    chat = update.effective_chat
-    if allowed and (chat is None or chat.id not in allowed):
+    data = _services(context)
+    if not data["chats"].allows(update, data["settings"].telegram_allowed_chat_ids):
         if update.callback_query:
             await update.callback_query.answer()
         raise ApplicationHandlerStop
 
 
+async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Leave a group or channel as soon as the bot is added to one the allowlist excludes."""
+    data, change = _services(context), update.my_chat_member
+    if data["chats"].must_leave(change, data["settings"].telegram_allowed_chat_ids):
+        logger.info("added to %s %s, which TELEGRAM_ALLOWED_CHAT_IDS excludes: leaving", change.chat.type,
+                    change.chat.id)
+        await change.chat.leave()
+
+
+async def on_migration(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup (a new chat id): log it, and keep serving it if allowed."""
+    data = _services(context)
+    allowed = data["settings"].telegram_allowed_chat_ids
+    moved = data["chats"].note_migration(update.effective_message, allowed)
+    if moved and allowed:
+        logger.warning("group %s became supergroup %s: serving it, but add %s to TELEGRAM_ALLOWED_CHAT_IDS "
+                       "so that it is still served after a restart", *moved, moved[1])
+    elif moved:
+        logger.info("group %s became supergroup %s", *moved)
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log with the traceback; tell the user briefly, never the details."""
-    logger.error("error while handling an update", exc_info=context.error)
+    error = context.error
+    if isinstance(error, Forbidden):  # the user blocked the bot, or it was removed from the group
+        logger.info("Telegram refused the reply (%s); dropped", error)
+        return
+    if update is None and isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        logger.debug("polling failed: %s", error)  # `Outage` logs the outage once
+        return
+    logger.error("error while handling an update", exc_info=error)
     if isinstance(update, Update) and update.effective_message:
         try:
             await update.effective_message.reply_text(SORRY)
@@ -222,8 +238,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def post_init(application: Application) -> None:
-    """Register the commands with Telegram once the bot is up."""
+    """Register the commands with Telegram once the bot is up, and apply the retention."""
     await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+    await asyncio.to_thread(application.bot_data["store"].prune)
+
+
+async def prune_records(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Delete records older than QA_DATA_RETENTION_DAYS (every PRUNE_EVERY s; `post_init` at start)."""
+    await asyncio.to_thread(context.application.bot_data["store"].prune)
 
 
 async def post_shutdown(application: Application) -> None:
@@ -234,9 +256,11 @@ async def post_shutdown(application: Application) -> None:
 def build_application(settings, engine, reload) -> Application:
     """Assemble the application; `reload()` returns a fresh engine (or raises)."""
     state = {"revoked": False}
-    builder = ApplicationBuilder().token(settings.telegram_token).concurrent_updates(True)
+    # A user may delete the question before the answer is ready: answer without the quote.
+    defaults = Defaults(allow_sending_without_reply=True)
+    builder = ApplicationBuilder().token(settings.telegram_token).defaults(defaults).concurrent_updates(True)
     builder = builder.rate_limiter(AIORateLimiter(max_retries=3)).post_init(post_init)
-    builder = builder.post_shutdown(post_shutdown)
+    builder = builder.post_shutdown(post_shutdown).read_timeout(settings.telegram_read_timeout)
     if settings.telegram_api_base_url:
         base = settings.telegram_api_base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(base.rsplit("/", 1)[0] + "/file/bot")
@@ -249,69 +273,50 @@ def build_application(settings, engine, reload) -> Application:
                             "revoked or is invalid; stopping so that a supervisor can restart the bot")
             app_ref[0].stop_running()
 
-    builder = builder.get_updates_request(WatchedRequest(on_unauthorized=unauthorized, read_timeout=30))
+    builder = builder.get_updates_request(WatchedRequest(on_unauthorized=unauthorized, outage=Outage(),
+                                                         read_timeout=30))
     app = builder.build()
     app_ref.append(app)
     app.bot_data.update(settings=settings, engine=engine, reload=reload, state=state,
-                        store=Store(settings.data_dir, settings.data_retention_days),
+                        store=Store.from_settings(settings), chats=Chats(),
                         throttle=Throttle(settings.telegram_questions_per_minute),
-                        pending=collections.OrderedDict(),
+                        pending=feedback.PendingAnswers(max_chars=settings.max_question_chars),
+                        reload_lock=asyncio.Lock(),
                         engine_pool=ThreadPoolExecutor(settings.engine_workers, thread_name_prefix="engine"))
+    # Not first=0: a job due before the scheduler starts is skipped to the next interval.
+    app.job_queue.run_repeating(prune_records, interval=PRUNE_EVERY, first=PRUNE_EVERY, name="prune")
     _add_handlers(app)
     return app
 
 
 def _add_handlers(app: Application) -> None:
+    """Every handler but the chat gatekeepers is throttled per sender."""
+    app.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER), group=-2)
     app.add_handler(TypeHandler(Update, check_allowed), group=-1)
+    message = filters.UpdateType.MESSAGE
     for name, callback in (("start", on_start), ("help", on_help), ("about", on_about),
-                           ("topics", on_topics), ("ask", on_ask), ("gaps", on_gaps), ("reload", on_reload)):
-        app.add_handler(CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE))
-    text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
-    app.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, on_private_text))
-    app.add_handler(MessageHandler(text & filters.ChatType.GROUPS, on_group_text))
+                           ("topics", on_topics), ("ask", on_ask)):
+        app.add_handler(CommandHandler(name, throttled(callback), filters=message))
+    for name, callback in (("gaps", on_gaps), ("reload", on_reload)):
+        app.add_handler(CommandHandler(name, throttled(callback), filters=message & filters.ChatType.PRIVATE))
+    app.add_handler(CommandHandler(["gaps", "reload"], throttled(on_private_only), filters=message))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migration))
+    text = filters.TEXT & ~filters.COMMAND & message
+    app.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, throttled(on_private_text)))
+    app.add_handler(MessageHandler(text & filters.ChatType.GROUPS & ADDRESSED, throttled(on_group_text)))
     media = (filters.Sticker.ALL | filters.PHOTO | filters.VOICE | filters.AUDIO | filters.VIDEO
              | filters.Document.ALL | filters.LOCATION | filters.CONTACT)
-    app.add_handler(MessageHandler(media & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_non_text))
-    app.add_handler(CallbackQueryHandler(on_feedback, pattern=r"^fb:"))
+    app.add_handler(MessageHandler(media & filters.ChatType.PRIVATE & message, throttled(on_non_text)))
+    app.add_handler(CallbackQueryHandler(throttled(on_feedback), pattern=feedback.PATTERN))
+    app.add_handler(CallbackQueryHandler(throttled(on_unknown_button)))
     app.add_error_handler(on_error)
-
-
-def _drop_invalid_token_tracebacks(record: logging.LogRecord) -> bool:
-    """PTB logs a failed start (rejected token, refused webhook) with a traceback before
-    raising it; `run` reports it in one line instead."""
-    exc = record.exc_info[1] if record.exc_info else None
-    return not (record.name.startswith("telegram") and isinstance(exc, TelegramError))
-
-
-class RedactingFormatter(logging.Formatter):
-    """Formats as the wrapped formatter would, with the token (and its secret half) masked:
-    a last line of defence for URLs in exception texts."""
-
-    def __init__(self, inner: logging.Formatter | None, secrets_: list[str]):
-        super().__init__()
-        self.inner = inner or logging.Formatter()
-        self.secrets = [s for s in secrets_ if len(s) >= 8]
-
-    def format(self, record: logging.LogRecord) -> str:
-        text = self.inner.format(record)
-        for secret in self.secrets:
-            text = text.replace(secret, "<redacted>")
-        return text
-
-
-def guard_logs(token: str) -> None:
-    """Keep the token out of every log line, whatever the level."""
-    for name in ("httpx", "httpcore"):
-        logging.getLogger(name).setLevel(logging.WARNING)  # at INFO httpx logs URLs with the token
-    hidden = [token, token.split(":", 1)[-1]]
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(_drop_invalid_token_tracebacks)
-        handler.setFormatter(RedactingFormatter(handler.formatter, hidden))
 
 
 def run(settings, engine_loader) -> int:
     """Run until SIGTERM/SIGINT (exit 0) or a revoked token (exit 1)."""
-    guard_logs(settings.telegram_token)
+    if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
+        settings = dataclasses.replace(settings, telegram_webhook_secret=secrets.token_urlsafe(32))
+    guard_logs(settings)
     engine = engine_loader(settings)
 
     def reload():
@@ -319,17 +324,15 @@ def run(settings, engine_loader) -> int:
         return engine_loader(settings, embedder=app.bot_data["engine"].embedder, rebuild=True)
 
     app = build_application(settings, engine, reload)
-    app.bot_data["store"].prune()
     try:
         if settings.telegram_webhook_url:
             # Telegram posts to TELEGRAM_WEBHOOK_URL; the proxy forwards its path unchanged.
             app.run_webhook(listen=settings.telegram_listen, port=settings.telegram_port,
                             url_path=urlparse(settings.telegram_webhook_url).path.lstrip("/"),
                             webhook_url=settings.telegram_webhook_url,
-                            secret_token=settings.telegram_webhook_secret or secrets.token_urlsafe(32),
-                            allowed_updates=Update.ALL_TYPES)
+                            secret_token=settings.telegram_webhook_secret, allowed_updates=ALLOWED_UPDATES)
         else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
+            app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
     except InvalidToken:
         logger.error("Telegram rejected the bot token (TELEGRAM_BOT_TOKEN): check it with @BotFather")
         return 1

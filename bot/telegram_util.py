@@ -1,12 +1,12 @@
-"""Telegram plumbing that holds no bot logic: message splitting, a throttle, and a
-getUpdates request that notices a revoked token."""
+"""Telegram plumbing that holds no bot logic: message splitting, and a getUpdates request
+that notices a revoked token and outages."""
 from __future__ import annotations
 
-import collections
 import html
 import re
-import time
+from http import HTTPStatus
 
+from telegram.error import NetworkError
 from telegram.request import HTTPXRequest
 
 MAX_MESSAGE = 4096
@@ -14,17 +14,37 @@ MAX_MESSAGE = 4096
 
 class WatchedRequest(HTTPXRequest):
     """The getUpdates connection. PTB stops polling silently on 401 (a revoked token) and
-    leaves a deaf bot that looks alive; this notices and stops the application."""
+    leaves a deaf bot that looks alive; this notices and stops the application. It also
+    reports each poll's outcome to `outage` (network errors and 5xx are failures)."""
 
-    def __init__(self, *args, on_unauthorized=None, **kwargs):
+    def __init__(self, *args, on_unauthorized=None, outage=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.on_unauthorized = on_unauthorized
+        self.outage = outage
 
     async def do_request(self, url, method, request_data=None, **kwargs):
-        status, payload = await super().do_request(url, method, request_data, **kwargs)
-        if status == 401 and url.endswith("/getUpdates") and self.on_unauthorized:
+        polling, sent_at = url.endswith("/getUpdates"), self.outage.clock() if self.outage else 0.0
+        try:
+            status, payload = await super().do_request(url, method, request_data, **kwargs)
+        except NetworkError as exc:  # includes TimedOut
+            if polling and self.outage:
+                self.outage.failed(str(exc) or type(exc).__name__)
+            raise
+        if polling and self.outage:
+            if status >= 500:
+                self.outage.failed(f"HTTP {status} {_phrase(status)}")
+            elif status < 300:
+                self.outage.succeeded(sent_at)
+        if status == 401 and polling and self.on_unauthorized:
             self.on_unauthorized()
         return status, payload
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:
@@ -66,20 +86,3 @@ def _fit_lines(lines: list[str], limit: int) -> list[str]:
         if buffer:
             out.append(html.escape(buffer))
     return out
-
-
-class Throttle:
-    """At most `per_minute` questions per user in any 60 seconds."""
-
-    def __init__(self, per_minute: int):
-        self.per_minute = per_minute
-        self._seen: dict[int, collections.deque] = collections.defaultdict(collections.deque)
-
-    def allow(self, user_id: int) -> bool:
-        now, window = time.monotonic(), self._seen[user_id]
-        while window and now - window[0] > 60:
-            window.popleft()
-        if len(window) >= self.per_minute:
-            return False
-        window.append(now)
-        return True

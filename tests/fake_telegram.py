@@ -53,7 +53,10 @@ one whose client had already hung up (PTB's stop) has ``expected=True`` and is *
 
 Test-side API (all thread-safe)
     inject_message / inject_sticker / inject_photo / inject_edited_message / inject_channel_post /
-    inject_update / press_button / register_chat          -> queue updates, make chats known
+    inject_update / inject_my_chat_member / press_button / register_chat
+                                                          -> queue updates, make chats known
+    delete_user_message / block / migrate_chat            -> what users and Telegram do to chats
+    left_chats                                            -> leaveChat calls
     wait_for_message / wait_for_edit / wait_for_call / wait_for_poll   -> blocking, see above
     sent_messages, edits, deleted_messages, calls, errors, unexpected_errors, conflicts,
     confirmed_offset, last_update_id, pending_updates, polls_waiting, message(), commands()
@@ -170,19 +173,24 @@ class SentMessage:
 
 class ApiError(Exception):
     def __init__(self, status: int, description: str, *, retry_after: int | None = None,
-                 injected: bool = False, conflict: bool = False):
+                 injected: bool = False, conflict: bool = False,
+                 parameters: dict | None = None):
         super().__init__(description)
         self.status = status
         self.description = description
         self.retry_after = retry_after
+        self.parameters = dict(parameters or {})
         self.injected = injected
         self.conflict = conflict
 
     def payload(self) -> dict:
         out: dict[str, Any] = {"ok": False, "error_code": self.status,
                                "description": self.description}
+        parameters = dict(self.parameters)
         if self.retry_after is not None:
-            out["parameters"] = {"retry_after": self.retry_after}
+            parameters["retry_after"] = self.retry_after
+        if parameters:
+            out["parameters"] = parameters
         return out
 
 
@@ -898,7 +906,7 @@ _CHAT_ACTIONS = frozenset({
 _METHODS = ["getMe", "deleteWebhook", "setWebhook", "getWebhookInfo", "logOut", "close",
             "getUpdates", "sendMessage", "sendChatAction", "setMyCommands", "getMyCommands",
             "deleteMyCommands", "answerCallbackQuery", "editMessageText",
-            "editMessageReplyMarkup", "deleteMessage", "getChat"]
+            "editMessageReplyMarkup", "deleteMessage", "getChat", "leaveChat"]
 _CANONICAL = {m.lower(): m for m in _METHODS}
 
 _DEFAULT_DESCRIPTIONS = {
@@ -963,6 +971,10 @@ class FakeTelegram:
         self._callback_queries: dict[str, dict] = {}
         self._cq_ids = itertools.count(4_000_000_000_001)
         self._commands: dict[tuple[str, str], list[dict]] = {}
+        self._blocked: set[int] = set()  # private chats whose user blocked the bot
+        self._left: set[int] = set()  # groups the bot is no longer a member of
+        self._left_log: list[int] = []  # leaveChat calls, in order
+        self._migrated: dict[int, int] = {}  # group id -> the supergroup it became
         # records
         self._calls: list[Call] = []
         self._sent: list[SentMessage] = []
@@ -1060,6 +1072,12 @@ class FakeTelegram:
     def deleted_messages(self) -> list[tuple[int, int]]:
         with self._cond:
             return list(self._deleted)
+
+    @property
+    def left_chats(self) -> list[int]:
+        """Chats the bot left with leaveChat, in order."""
+        with self._cond:
+            return list(self._left_log)
 
     @property
     def errors(self) -> list[ErrorRecord]:
@@ -1419,6 +1437,70 @@ class FakeTelegram:
                     self._callback_queries.setdefault(value["id"], {"answered": False})
             return self._enqueue(update)
 
+    def delete_user_message(self, chat_id: int, message_id: int) -> None:
+        """The user deletes one of their messages. Telegram tells bots nothing; a reply that
+        quotes it gets 400 "message to be replied not found" unless
+        ``allow_sending_without_reply`` is set."""
+        with self._cond:
+            if self._messages.pop((chat_id, message_id), None) is None:
+                raise ValueError(f"no message {message_id} in chat {chat_id}")
+
+    def block(self, user_id: int) -> None:
+        """The user blocks the bot: sends to their private chat get 403."""
+        with self._cond:
+            self._blocked.add(user_id)
+
+    def inject_my_chat_member(self, chat_id: int, status: str = "member", *,
+                              chat_type: str = "group", old_status: str = "left",
+                              user_id: int = 1001, title: str | None = None) -> dict:
+        """The bot's membership in a chat changed (e.g. user ``user_id`` added it to a group:
+        ``status="member"``). Statuses: member, administrator, left, kicked."""
+        with self._cond:
+            chat = self._chat(chat_id, chat_type, title, None, "Tester")
+            if status in ("member", "administrator"):
+                self._left.discard(chat_id)
+            elif chat_type != "private":
+                self._left.add(chat_id)
+            return self._enqueue({"my_chat_member": {
+                "chat": copy.deepcopy(chat), "from": self._user(user_id, None, "Tester"),
+                "date": int(time.time()), "old_chat_member": self._member(old_status),
+                "new_chat_member": self._member(status)}})
+
+    def _member(self, status: str) -> dict:
+        member: dict[str, Any] = {"status": status, "user": dict(self.bot_user)}
+        if status == "kicked":
+            member["until_date"] = 0
+        elif status == "administrator":
+            member.update({k: False for k in (
+                "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
+                "can_manage_video_chats", "can_restrict_members", "can_promote_members",
+                "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
+                "can_delete_stories")})
+        elif status not in ("member", "left"):
+            raise ValueError(f"unsupported status {status!r}")
+        return member
+
+    def migrate_chat(self, old_id: int, new_id: int = -1000000002002, *,
+                     user_id: int = 1001) -> tuple[dict, dict]:
+        """A group becomes a supergroup with a new id, as Telegram does it: a service message
+        with ``migrate_to_chat_id`` in the old group, one with ``migrate_from_chat_id`` in the
+        new supergroup; sends to the old id get 400 with ``parameters.migrate_to_chat_id``."""
+        with self._cond:
+            old = self._chats.get(old_id)
+            if old is None or old["type"] != "group":
+                raise ValueError(f"chat {old_id} is not a known group")
+            new = self._chat(new_id, "supergroup", old.get("title"), None, "Tester")
+            self._migrated[old_id] = new_id
+            user = self._user(user_id, None, "Tester")
+            updates = []
+            for chat, field, value in ((old, "migrate_to_chat_id", new_id),
+                                       (new, "migrate_from_chat_id", old_id)):
+                msg = {"message_id": self._alloc_message_id(chat["id"]), "from": user,
+                       "chat": copy.deepcopy(chat), "date": int(time.time()), field: value}
+                self._messages[(chat["id"], msg["message_id"])] = msg
+                updates.append(self._enqueue({"message": copy.deepcopy(msg)}))
+            return updates[0], updates[1]
+
     def press_button(self, message: SentMessage | dict | int, data: str,
                      user_id: int | None = None, *, chat_id: int | None = None,
                      username: str | None = None, first_name: str = "Tester") -> dict:
@@ -1746,9 +1828,32 @@ class FakeTelegram:
                            if any(k in self._allowed_updates for k in u if k != "update_id")]
         return copy.deepcopy(self._queue[:limit])
 
+    def _check_member(self, chat: dict) -> None:
+        """Caller holds the lock. Telegram refuses to post where the bot may not."""
+        if chat["id"] in self._migrated:
+            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                           parameters={"migrate_to_chat_id": self._migrated[chat["id"]]})
+        if chat["id"] in self._blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat["id"] in self._left:
+            raise ApiError(403, f"Forbidden: bot is not a member of the {chat['type']} chat")
+
+    def _m_leave_chat(self, params: dict, handler: _Handler) -> bool:
+        with self._cond:
+            chat = self._resolve_chat(params)
+            if chat["type"] == "private":
+                raise _bad("chat member status can't be changed in private chats")
+            if chat["id"] in self._left:
+                raise ApiError(403, f"Forbidden: bot is not a member of the {chat['type']} chat")
+            self._left.add(chat["id"])
+            self._left_log.append(chat["id"])
+            self._cond.notify_all()
+        return True
+
     def _m_send_message(self, params: dict, handler: _Handler) -> dict:
         with self._cond:
             chat = self._resolve_chat(params)
+            self._check_member(chat)
             raw, visible, entities, parse_mode = self._check_text(params)
             markup = self._reply_markup(params)
             reply_params = _p_json(params, "reply_parameters")
@@ -1790,7 +1895,7 @@ class FakeTelegram:
 
     def _m_send_chat_action(self, params: dict, handler: _Handler) -> bool:
         with self._cond:
-            self._resolve_chat(params)
+            self._check_member(self._resolve_chat(params))
         if _p_str(params, "action") not in _CHAT_ACTIONS:
             raise _bad("wrong parameter action in request")
         return True

@@ -503,3 +503,34 @@ async def test_stop_confirms_offset(app, fake):
     assert fake.pending_updates == []
     assert [c.expected for c in fake.conflicts] == [True]  # the cancelled poll, superseded
     assert fake.errors == []
+
+
+def test_deleted_question_blocked_user_migrated_group_and_leave_chat(fake):
+    """What users and Telegram do to chats, answered as Telegram answers it."""
+    question = fake.inject_message("问题")["message"]
+    fake.delete_user_message(USER, question["message_id"])
+    status, data = call(fake, "sendMessage", {"chat_id": USER, "text": "答",
+                                              "reply_parameters": json.dumps({"message_id": question["message_id"]})})
+    assert (status, data["description"]) == (400, "Bad Request: message to be replied not found")
+    status, data = call(fake, "sendMessage", {"chat_id": USER, "text": "答", "reply_parameters": json.dumps(
+        {"message_id": question["message_id"], "allow_sending_without_reply": True})})
+    assert status == 200 and "reply_to_message" not in data["result"]
+
+    fake.block(USER)
+    status, data = call(fake, "sendMessage", {"chat_id": USER, "text": "答"})
+    assert (status, data["description"]) == (403, "Forbidden: bot was blocked by the user")
+
+    fake.inject_message("群里的问题", chat_type="group")
+    to_old, to_new = fake.migrate_chat(GROUP, -1000000002002)
+    assert to_old["message"]["migrate_to_chat_id"] == -1000000002002
+    assert to_new["message"]["migrate_from_chat_id"] == GROUP and to_new["message"]["chat"]["type"] == "supergroup"
+    status, data = call(fake, "sendMessage", {"chat_id": GROUP, "text": "答"})
+    assert status == 400 and data["parameters"] == {"migrate_to_chat_id": -1000000002002}
+    assert call(fake, "sendMessage", {"chat_id": -1000000002002, "text": "答"})[0] == 200
+
+    added = fake.inject_my_chat_member(-3003, "member", user_id=USER)
+    assert added["my_chat_member"]["new_chat_member"]["user"]["username"] == BOT
+    assert call(fake, "leaveChat", {"chat_id": -3003})[0] == 200
+    assert fake.left_chats == [-3003]
+    status, data = call(fake, "sendMessage", {"chat_id": -3003, "text": "答"})
+    assert (status, data["description"]) == (403, "Forbidden: bot is not a member of the group chat")

@@ -1,4 +1,6 @@
 """Settings from the environment: validated, one clear message per mistake, secrets hidden."""
+from pathlib import Path
+
 import pytest
 
 from bot.errors import ConfigError
@@ -19,6 +21,19 @@ def test_defaults_and_overrides():
     ({"TELEGRAM_ADMIN_IDS": "alice"}, "TELEGRAM_ADMIN_IDS must be a comma-separated list"),
     ({"TELEGRAM_WEBHOOK_URL": "http://plain.example/hook"}, "TELEGRAM_WEBHOOK_URL must start with https://"),
     ({"TELEGRAM_API_BASE_URL": "ftp://x"}, "TELEGRAM_API_BASE_URL must start with"),
+    # The token travels in the URL path: plain http only to this machine.
+    ({"TELEGRAM_API_BASE_URL": "http://api.example.org/bot"}, "http:// only for localhost"),
+    ({"TELEGRAM_API_BASE_URL": "http://10.0.0.5:8081/bot"}, "http:// only for localhost"),
+    ({"TELEGRAM_API_BASE_URL": "http://localhost.evil.example/bot"}, "http:// only for localhost"),
+    ({"TELEGRAM_WEBHOOK_SECRET": "has spaces"}, "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters"),
+    ({"TELEGRAM_WEBHOOK_SECRET": "x" * 257}, "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters"),
+    ({"TELEGRAM_WEBHOOK_SECRET": "pass/word"}, "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters"),
+    ({"TELEGRAM_LISTEN": "0.0.0.0:8443"}, "TELEGRAM_LISTEN must be an IP address or a host name"),
+    ({"TELEGRAM_LISTEN": "my host"}, "TELEGRAM_LISTEN must be an IP address or a host name"),
+    ({"TELEGRAM_LISTEN": "http://127.0.0.1"}, "TELEGRAM_LISTEN must be an IP address or a host name"),
+    ({"TELEGRAM_WIRE_LOG": "maybe"}, "TELEGRAM_WIRE_LOG must be"),
+    ({"TELEGRAM_READ_TIMEOUT": "0"}, "TELEGRAM_READ_TIMEOUT must be between"),
+    ({"QA_DATA_DAILY_CAP": "0"}, "QA_DATA_DAILY_CAP must be between"),
 ])
 def test_bad_values_are_one_clear_error(env, message):
     with pytest.raises(ConfigError, match=message):
@@ -29,3 +44,25 @@ def test_secrets_stay_out_of_repr_and_reports():
     s = Settings.from_env({"TELEGRAM_BOT_TOKEN": "123:SECRETSECRET", "TELEGRAM_WEBHOOK_SECRET": "hushhush"})
     assert "SECRETSECRET" not in repr(s) and "hushhush" not in repr(s)
     assert "SECRETSECRET" not in str(s.public()) and "hushhush" not in str(s.public())
+
+
+@pytest.mark.parametrize("env, name, value", [
+    ({"TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot"}, "telegram_api_base_url", "http://127.0.0.1:8081/bot"),
+    ({"TELEGRAM_API_BASE_URL": "http://localhost:8081/bot"}, "telegram_api_base_url", "http://localhost:8081/bot"),
+    ({"TELEGRAM_API_BASE_URL": "http://[::1]:8081/bot"}, "telegram_api_base_url", "http://[::1]:8081/bot"),
+    ({"TELEGRAM_API_BASE_URL": "https://api.example.org/bot"}, "telegram_api_base_url", "https://api.example.org/bot"),
+    ({"TELEGRAM_WEBHOOK_SECRET": "A-z_09" * 40}, "telegram_webhook_secret", "A-z_09" * 40),
+    ({"TELEGRAM_LISTEN": "0.0.0.0"}, "telegram_listen", "0.0.0.0"),
+    ({"TELEGRAM_LISTEN": "::"}, "telegram_listen", "::"),
+    ({"TELEGRAM_LISTEN": "bot-1.internal"}, "telegram_listen", "bot-1.internal"),
+    ({"TELEGRAM_WIRE_LOG": "on"}, "telegram_wire_log", True),
+    ({"QA_SALT_FILE": "/run/secrets/qa-salt"}, "salt_file", Path("/run/secrets/qa-salt")),
+])
+def test_good_values_are_accepted(env, name, value):
+    assert getattr(Settings.from_env(env), name) == value
+
+
+def test_a_bad_secret_is_not_echoed():
+    with pytest.raises(ConfigError) as err:
+        Settings.from_env({"TELEGRAM_WEBHOOK_SECRET": "hunter2 hunter2"})
+    assert "hunter2" not in str(err.value)

@@ -3,60 +3,16 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import sqlite3
 import time
 
 import pytest
 
 from bot.engine import Engine
-from bot.telegram_bot import TYPING_AFTER, build_application
-from fake_telegram import FakeTelegram
+from bot.telegram_bot import TYPING_AFTER
+from telegram_support import ADMIN, BOT, TOKEN, USER, wait_message
 
 pytestmark = pytest.mark.slow
-os.environ.setdefault("PTB_TIMEDELTA", "1")
-TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"
-BOT = "shanxi_qa_bot"
-ADMIN, USER = 42, 1001
-
-
-async def wait_message(fake, chat_id=None, timeout=20, predicate=None):
-    return await asyncio.to_thread(fake.wait_for_message, chat_id=chat_id, timeout=timeout,
-                                   predicate=predicate)
-
-
-@pytest.fixture
-async def tg(engine, real_settings, tmp_path):
-    """A running bot and its fake server; options via the `bot_options` marker."""
-    fake = FakeTelegram(token=TOKEN, bot_username=BOT).start()
-    settings = dataclasses.replace(real_settings, telegram_token=TOKEN, telegram_api_base_url=fake.base_url,
-                                   telegram_admin_ids=(ADMIN,), data_dir=tmp_path / "data")
-    holder = {"settings": settings, "fake": fake, "fail_reload": False}
-
-    def reload():
-        if holder["fail_reload"]:
-            raise RuntimeError("facts are broken: 99-bad.yaml: x: empty field 'text'")
-        return Engine.load(holder["settings"], embedder=engine.embedder, rebuild=True)
-
-    async def start(**overrides):
-        holder["settings"] = dataclasses.replace(settings, **overrides)
-        app = build_application(holder["settings"], engine, reload)
-        await app.initialize()
-        await app.post_init(app)
-        await app.updater.start_polling(poll_interval=0, timeout=10)
-        await app.start()
-        await asyncio.to_thread(fake.wait_for_poll, 10)
-        holder["app"] = app
-        return app
-
-    holder["start"] = start
-    yield holder
-    app = holder.get("app")
-    if app is not None:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-    fake.stop()
 
 
 async def test_commands_are_registered_in_chinese(tg):
@@ -176,8 +132,8 @@ async def test_long_gap_list_is_split_under_the_limit(tg):
     await tg["start"]()
     fake = tg["fake"]
     store = tg["app"].bot_data["store"]
-    for i in range(8):
-        store.gap(USER, f"问题{i}：" + "很长的问题<&>" * 120, "low-score")
+    for i in range(15):  # stored questions are cut to QA_MAX_QUESTION_CHARS (300)
+        store.gap(USER, f"问题{i}：" + "很长的问题<&>" * 60, "low-score")
     fake.inject_message("/gaps", user_id=ADMIN, chat_id=ADMIN)
     first = await wait_message(fake, ADMIN)
     second = await wait_message(fake, ADMIN)

@@ -1,6 +1,7 @@
 """The real entry point as a subprocess, configured only by environment variables."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,6 +15,8 @@ from fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.slow
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"
+# The update types the bot handles; Telegram is asked for these only.
+HANDLED = ["message", "callback_query", "my_chat_member"]
 
 
 def start_bot(fake, real_settings, tmp_path, token=TOKEN, **extra):
@@ -52,6 +55,8 @@ def test_polling_answers_and_sigterm_exits_cleanly(engine, real_settings, tmp_pa
     assert fake.confirmed_offset == fake.last_update_id + 1  # nothing replayed after a restart
     assert TOKEN not in out and TOKEN.split(":")[1] not in out
     assert "decision=answer" in out and "chat=private" in out
+    polls = [c for c in fake.calls if c.method == "getUpdates" and "allowed_updates" in c.params]
+    assert polls and all(json.loads(c.params["allowed_updates"]) == HANDLED for c in polls)
 
 
 def test_invalid_token_exits_non_zero_with_one_line(engine, real_settings, tmp_path, fake):
@@ -76,8 +81,8 @@ def test_revoked_token_exits_non_zero(engine, real_settings, tmp_path, fake):
     assert TOKEN.split(":")[1] not in out
 
 
-def test_webhook_mode_receives_updates_with_the_secret(engine, real_settings, tmp_path, fake):
-    import json
+def test_webhook_mode_at_debug_logs_neither_the_secret_nor_what_users_wrote(engine, real_settings, tmp_path,
+                                                                            fake):
     import socket
     import urllib.request
 
@@ -87,13 +92,15 @@ def test_webhook_mode_receives_updates_with_the_secret(engine, real_settings, tm
     public = "https://bot.example.org/telegram/hook"  # what Telegram posts to, via the proxy
     url = f"http://127.0.0.1:{port}/telegram/hook"   # what the proxy forwards to
     env_extra = {"TELEGRAM_WEBHOOK_URL": public, "TELEGRAM_PORT": str(port),
-                 "TELEGRAM_LISTEN": "127.0.0.1", "TELEGRAM_WEBHOOK_SECRET": "s3cret-Token_1"}
+                 "TELEGRAM_LISTEN": "127.0.0.1", "TELEGRAM_WEBHOOK_SECRET": "s3cret-Token_1",
+                 "QA_LOG_LEVEL": "DEBUG"}
     proc = start_bot(fake, real_settings, tmp_path, **env_extra)
     try:
         call = fake.wait_for_call("setWebhook", timeout=120)
         assert call.params["url"] == public and call.params["secret_token"] == "s3cret-Token_1"
+        assert json.loads(call.params["allowed_updates"]) == HANDLED
         # Made by the fake so that it knows the message the bot replies to; posted by us.
-        update = fake.inject_message("山西工会会员有多少？")
+        update = fake.inject_message("山西工会会员有多少？", username="zhang_wei_1984", first_name="Zhangwei")
 
         def post(secret):
             req = urllib.request.Request(url, data=json.dumps(update).encode(), method="POST",
@@ -120,25 +127,34 @@ def test_webhook_mode_receives_updates_with_the_secret(engine, real_settings, tm
     finally:
         proc.kill()
     assert code == 0, out
+    assert "DEBUG" in out and "decision=answer" in out
+    for private in ("s3cret-Token_1", "山西工会会员", "zhang_wei_1984", "Zhangwei", TOKEN.split(":")[1]):
+        assert private not in out, private
 
 
-def test_token_never_logged_even_at_debug_with_errors(engine, real_settings, tmp_path, fake):
-    proc = start_bot(fake, real_settings, tmp_path, QA_LOG_LEVEL="DEBUG")
+def test_wire_logs_at_debug_show_the_traffic_never_the_token_and_outages_once(engine, real_settings,
+                                                                               tmp_path, fake):
+    proc = start_bot(fake, real_settings, tmp_path, QA_LOG_LEVEL="DEBUG", TELEGRAM_WIRE_LOG="1")
     try:
         fake.wait_for_poll(120)
         fake.fail("sendMessage", 502, times=1)
         fake.inject_message("山西工会会员有多少？")
         fake.wait_for_message(1001, timeout=30)
-        fake.fail("getUpdates", 500, times=1)
-        fake.inject_message("会员总数")
+        fake.fail("getUpdates", 500, times=2)
+        fake.inject_message("2012年煤矿百万吨死亡率是多少")  # returns the poll already waiting
+        fake.wait_for_message(1001, timeout=30)
+        fake.wait_for_call("getUpdates", timeout=30, predicate=lambda c: c.status == 500)
+        fake.wait_for_call("getUpdates", timeout=30, predicate=lambda c: c.status == 500)
+        fake.inject_message("会员总数")  # answered by the first poll after the outage
         fake.wait_for_message(1001, timeout=30)
         proc.send_signal(signal.SIGTERM)
         code, out = finish(proc)
     finally:
         proc.kill()
     assert code == 0
-    assert "DEBUG" in out and ("ERROR" in out or "WARNING" in out)
+    assert "会员总数" in out  # the wire log shows what users wrote: TELEGRAM_WIRE_LOG's price
     assert TOKEN not in out and TOKEN.split(":")[1] not in out
+    assert out.count("Telegram is unreachable") == 1 and out.count("Telegram is reachable again") == 1
 
 
 def test_sigterm_mid_burst_answers_what_it_confirmed_and_replays_nothing(engine, real_settings, tmp_path, fake):

@@ -1,0 +1,1 @@
+"""Front ends around `Engine.answer`; the Telegram adapter's parts live in `telegram/`."""

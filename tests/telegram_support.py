@@ -1,0 +1,103 @@
+"""The in-process bot against the fake Bot API: the `tg` fixture and helpers the Telegram tests share."""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import os
+import threading
+
+import pytest
+
+from bot.engine import Engine
+from bot.telegram_bot import ALLOWED_UPDATES, build_application
+from fake_telegram import FakeTelegram
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"
+BOT = "shanxi_qa_bot"
+ADMIN, USER = 42, 1001
+
+
+async def wait_message(fake, chat_id=None, timeout=20, predicate=None):
+    return await asyncio.to_thread(fake.wait_for_message, chat_id=chat_id, timeout=timeout,
+                                   predicate=predicate)
+
+
+async def wait_call(fake, method, timeout=20, predicate=None):
+    return await asyncio.to_thread(fake.wait_for_call, method, timeout, predicate)
+
+
+class LogWatch(logging.Handler):
+    """Log records as they come, with a wait for one that contains a text."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+        self._cond = threading.Condition()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with self._cond:
+            self.records.append(record)
+            self._cond.notify_all()
+
+    def lines(self, level=logging.DEBUG) -> list[str]:
+        with self._cond:
+            return [r.getMessage() for r in self.records if r.levelno >= level]
+
+    def _wait(self, text: str, timeout: float) -> logging.LogRecord:
+        with self._cond:
+            found = self._cond.wait_for(lambda: next((r for r in self.records if text in r.getMessage()), None),
+                                        timeout)
+        if not found:
+            raise TimeoutError(f"no log line with {text!r} within {timeout} s")
+        return found
+
+    async def wait_for(self, text: str, timeout: float = 20) -> logging.LogRecord:
+        return await asyncio.to_thread(self._wait, text, timeout)
+
+
+@pytest.fixture
+def logs():
+    """Every log record from DEBUG up while the test runs."""
+    watch, root = LogWatch(), logging.getLogger()
+    old_level = root.level
+    root.addHandler(watch)
+    root.setLevel(logging.DEBUG)
+    yield watch
+    root.removeHandler(watch)
+    root.setLevel(old_level)
+
+
+@pytest.fixture
+async def tg(engine, real_settings, tmp_path):
+    """A running bot and its fake server: `await tg["start"](**setting_overrides)`."""
+    fake = FakeTelegram(token=TOKEN, bot_username=BOT).start()
+    settings = dataclasses.replace(real_settings, telegram_token=TOKEN, telegram_api_base_url=fake.base_url,
+                                   telegram_admin_ids=(ADMIN,), data_dir=tmp_path / "data")
+    holder = {"settings": settings, "fake": fake, "fail_reload": False}
+
+    def reload():
+        if holder["fail_reload"]:
+            raise RuntimeError("facts are broken: 99-bad.yaml: x: empty field 'text'")
+        return Engine.load(holder["settings"], embedder=engine.embedder, rebuild=True)
+
+    async def start(**overrides):
+        holder["settings"] = dataclasses.replace(settings, **overrides)
+        app = build_application(holder["settings"], engine, reload)
+        await app.initialize()
+        await app.post_init(app)
+        await app.updater.start_polling(poll_interval=0, timeout=10, allowed_updates=ALLOWED_UPDATES)
+        await app.start()
+        await asyncio.to_thread(fake.wait_for_poll, 10)
+        holder["app"] = app
+        return app
+
+    holder["start"] = start
+    yield holder
+    app = holder.get("app")
+    if app is not None:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+    fake.stop()
