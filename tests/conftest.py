@@ -58,11 +58,27 @@ def facts_copy(tmp_path):
     return dst
 
 
+# A few fact files with their training data: enough for an index and a verifier, quick to build.
+SMALL_FACTS = ("meta.yaml", "article.txt", "glossary.yaml", "01-intro.yaml", "12-priorities.yaml")
+
+
 @pytest.fixture
-def fake_settings(tmp_path, facts_copy):
+def small_facts(tmp_path):
+    """Two fact files of facts/ (and the first 40 general out-of-scope questions) in a tmp dir."""
+    dst = tmp_path / "small-facts"
+    dst.mkdir()
+    for name in SMALL_FACTS:
+        shutil.copy(FACTS / name, dst / name)
+    lines = (FACTS / "out-of-scope.yaml").read_text(encoding="utf-8").splitlines()
+    (dst / "out-of-scope.yaml").write_text("\n".join(lines[:42]) + "\n", encoding="utf-8")
+    return dst
+
+
+@pytest.fixture
+def fake_settings(tmp_path, small_facts):
     from bot.settings import Settings
 
-    return Settings.from_env({}, facts_dir=facts_copy, index_dir=tmp_path / "index",
+    return Settings.from_env({}, facts_dir=small_facts, index_dir=tmp_path / "index",
                              model="fake-embedder", on_stale="fail")
 
 

@@ -194,10 +194,10 @@ def _no_model():
 
 def test_rebuild_reuses_cached_vectors_without_loading_the_model(fake_settings, fake_embedder):
     first = _build(fake_settings, fake_embedder)
-    assert first["reused"] == 0 and first["embedded"] == first["vectors"]
+    assert first["reused"] == 0 and first["embedded"] == first["texts"]
     vectors = index_mod.load(fake_settings.index_dir, {}, fake_embedder.dim).faiss.reconstruct_n(0, first["vectors"])
     again = _build(fake_settings, _no_model)
-    assert again["embedded"] == 0 and again["reused"] == first["vectors"]
+    assert again["embedded"] == 0 and again["reused"] == first["texts"]
     rebuilt = index_mod.load(fake_settings.index_dir, {}, fake_embedder.dim).faiss.reconstruct_n(0, again["vectors"])
     assert np.array_equal(vectors, rebuilt)
 
@@ -207,9 +207,9 @@ def test_edited_fact_is_the_only_text_embedded_again(fake_settings, fake_embedde
     path = fake_settings.facts_dir / "01-intro.yaml"
     text = path.read_text(encoding="utf-8")
     assert text.count("这篇文章叫什么题目？") == 1
-    path.write_text(text.replace("这篇文章叫什么题目？", "这篇文章的题目叫什么？"), encoding="utf-8")
+    path.write_text(text.replace("这篇文章叫什么题目？", "这篇新闻的大标题写的是哪几个字？"), encoding="utf-8")
     manifest = _build(fake_settings, fake_embedder)
-    assert manifest["embedded"] == 1 and manifest["reused"] == manifest["vectors"] - 1
+    assert manifest["embedded"] == 1 and manifest["reused"] == manifest["texts"] - 1
 
 
 def test_no_cache_embeds_everything_and_other_weights_start_fresh(fake_settings, fake_embedder):
@@ -254,12 +254,7 @@ class CountingEmbedder:
 
 
 def _engine(settings, embedder, **overrides):
-    _build(settings, embedder)
-    settings = dataclasses.replace(settings, **overrides)
-    base = load_facts(settings.facts_dir)
-    expected = index_mod.expected_manifest(base.digest, settings.model, "fake-weights-" + settings.backend,
-                                           settings)
-    return Engine(settings, base, embedder, index_mod.load(settings.index_dir, expected, embedder.dim))
+    return Engine.load(dataclasses.replace(settings, on_stale="rebuild", **overrides), embedder=embedder)
 
 
 def test_repeated_question_in_either_script_is_answered_without_encoding(fake_settings, fake_embedder):

@@ -19,7 +19,13 @@ def test_build_writes_manifest_and_counts(fake_settings, fake_embedder):
     manifest = build(fake_settings, fake_embedder)
     base = load_facts(fake_settings.facts_dir)
     assert manifest["facts"] == len(base.facts)
-    assert manifest["vectors"] == len(base.facts) + sum(len(f.questions) for f in base.facts)
+    assert manifest["vectors"] == len(base.facts) + sum(len(f.asked) for f in base.facts)
+    negatives = sum(len(f.not_answered) for f in base.facts) + len(base.out_of_scope)
+    assert manifest["negatives"] == negatives > 0
+    assert manifest["texts"] == manifest["vectors"] + negatives == manifest["embedded"]
+    verifier = manifest["verifier"]
+    assert verifier["questions"]["not_answerable"] == negatives
+    assert 0.5 < verifier["pair_auc"] <= 1 and set(verifier["by_threshold"]) >= {"0.5"}
     on_disk = index_mod.read_manifest(fake_settings.index_dir)
     for key in ("model", "weights_sha256", "dim", "facts_sha256", "tokenizer", "libraries", "built_at", "files"):
         assert key in on_disk, key
