@@ -16,6 +16,7 @@ from bot.embedder import Embedder, weights_fingerprint
 from bot.errors import IndexStateError
 from bot.facts import FactBase, load_facts, states_all
 from bot.normalize import clean, expand_english, normalize, strip_noise
+from bot.pipeline.adapt import adapt
 from bot.pipeline.lookup import figures_asked, stating
 from bot.pipeline.parts import parts as split_parts
 from bot.pipeline.verify import Verdict, Verifier
@@ -123,10 +124,14 @@ class Engine:
         text = normalize(strip_noise(clean(question)[: limit * 4]))[:limit]
         return expand_english(text, self.base.glossary)
 
+    def vector(self, text: str):
+        """A prepared text's e5 vector, mapped by the learned adapter as the index rows are."""
+        return adapt(self.verifier.model.adapter, self.embedder.queries([text])[0])
+
     def examine(self, text: str, clock: _Clock | None = None) -> tuple[Part, object]:
         """Retrieve and verify one prepared text: its Part, and the verifier's reading of it."""
         clock = clock or _Clock()
-        vector = self.embedder.queries([text])[0]
+        vector = self.vector(text)
         clock.lap("encode")
         hits = tuple(self.retriever.search(text, vector))
         clock.lap("retrieve")

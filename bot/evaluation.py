@@ -82,7 +82,8 @@ def run(engine, cases: list[Case]) -> list[Outcome]:
         rank = None
         if case.in_scope:
             relevant = relevant_facts(case, engine.base)
-            ranked = engine.retriever.search(engine.prepare(case.q), k=len(engine.base.facts))
+            text = engine.prepare(case.q)
+            ranked = engine.retriever.search(text, engine.vector(text), k=len(engine.base.facts))
             rank = next((i for i, h in enumerate(ranked, 1) if h.fact_id in relevant), None)
         outcomes.append(Outcome(case, ans.answer, ans.abstained, is_correct(case, ans.answer, ans.abstained),
                                 ans.latency_ms, rank, ans.reason, [f.id for f in ans.facts],

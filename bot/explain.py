@@ -16,7 +16,7 @@ def explain(engine, question: str) -> dict:
     examined = engine.examine_all(text)
     report["out_of_scope"] = examined.out_of_scope
     for part in (examined.whole, *examined.parts):
-        reading = engine.verifier.read(part.text, engine.embedder.queries([part.text])[0])
+        reading = engine.verifier.read(part.text, engine.vector(part.text))
         p = {v.fact_id: v.p for v in part.verdicts}
         report["parts"].append({
             "text": part.text,

@@ -64,6 +64,13 @@ class Meta:
     year: int
     authors: str
     sections: tuple[str, ...]
+    people: tuple[str, ...] = ()          # the people, places and organisations the article names
+    places: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.people + self.places + self.organizations
 
 
 @dataclass(frozen=True)
@@ -193,7 +200,8 @@ def _load_meta(facts_dir: Path) -> Meta:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         return Meta(raw["title"], raw["paper"], int(raw["year"]), raw.get("authors", ""),
-                    tuple(raw["sections"]))
+                    tuple(raw["sections"]), _as_tuple(raw.get("people")), _as_tuple(raw.get("places")),
+                    _as_tuple(raw.get("organizations")))
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
         raise FactsError(f"{path}: cannot read metadata ({exc})") from None
 
@@ -244,6 +252,7 @@ def load_facts(facts_dir: Path) -> FactBase:
     article = squeeze(article_raw)
     facts, seen = [], {}
     glossary, problems = _load_glossary(facts_dir, article)
+    problems += [f"meta.yaml: {name!r} is not in the article" for name in meta.names if squeeze(name) not in article]
     files = _fact_files(facts_dir)
     for path in files:
         items, errs = _read_yaml_list(path)

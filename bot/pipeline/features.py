@@ -64,7 +64,7 @@ class FactProfile:
 
 def profile_facts(base) -> tuple[Article, dict[str, FactProfile]]:
     """The article's vocabulary and every fact's profile (build time: jieba over every text)."""
-    article = Article.of(normalize(squeeze(base.article)))
+    article = Article.of(normalize(squeeze(base.article)), base.meta)
     profiles = {}
     for fact in base.facts:
         own = normalize(squeeze(fact.text + fact.quote_text))
@@ -76,7 +76,7 @@ def profile_facts(base) -> tuple[Article, dict[str, FactProfile]]:
             grams.update(bigrams(text))
         profiles[fact.id] = FactProfile(
             own, syllables(own), words, grams, frozenset(YEAR.findall(own)), frozenset(numbers_in(own)),
-            frozenset(figure_classes(normalize(fact.text))), frozenset(states(own, article.places, reading)))
+            frozenset(figure_classes(normalize(fact.text))), frozenset(states(own, article)))
     return article, profiles
 
 
@@ -123,13 +123,17 @@ class Features:
         self._starts = np.cumsum([0] + [len(profiles[fid].rows) for fid in self._ids[:-1]])
 
     def question(self, text: str, vector: np.ndarray, leave_out: dict | None = None,
-                 answerable: float | None = None) -> QuestionView:
-        """Read a prepared question. `leave_out` (training only): {"rows", "negatives", "fact",
-        "words", "bigrams"} removes the question's own entries from what it is compared with."""
+                 answerable: float | None = None, sims: tuple | None = None) -> QuestionView:
+        """Read a prepared question. Training only: `leave_out` ({"rows", "negatives", "fact",
+        "words", "bigrams"}) removes the question's own entries from what it is compared with,
+        and `sims` gives its similarities to the rows and negatives, computed for many at once."""
         leave_out = leave_out or {}
         reading = read(text)
-        row_sims = self.rows @ vector
-        negative_sims = self.negatives @ vector if len(self.negatives) else np.zeros(0, np.float32)
+        if sims is not None:
+            row_sims, negative_sims = sims
+        else:
+            row_sims = self.rows @ vector
+            negative_sims = self.negatives @ vector if len(self.negatives) else np.zeros(0, np.float32)
         if len(leave_out.get("rows", ())):
             row_sims = row_sims.copy()
             row_sims[leave_out["rows"]] = -1.0
@@ -143,7 +147,7 @@ class Features:
         return QuestionView(
             text, reading.words, np.array([idf(w) for w in reading.words], dtype=np.float32),
             bigrams(text), frozenset(YEAR.findall(text)), frozenset(numbers_in(text)), unit_of(text),
-            tuple(p for p in self.article.places if p in text),
+            tuple(p for p in self.article.places if p in text and p not in ("山西", "全省")),
             frozenset(k for k, rx in ASKS.items() if rx.search(text)), unknown,
             [n for n in names_in(reading) if not self.article.knows(n)],
             row_sims, negative_sims, answerable, reading, leave_out)

@@ -34,6 +34,10 @@ ASKS = {
     "breakdown": re.compile(r"其中|分别|分布|各(个|自)?(市|县|区|单位|企业|行业)|男女|占多少|多少是|比例|"
                             r"\d+[^，,。？?]{0,10}(中|里|当中)[^，,。？?]{0,10}(多少|几)"),
     "why": re.compile(r"为什么|为啥|为何|原因|目的|\bwhy\b"),
+    # A person's particulars, which the article never gives (age, origin, schooling, contact).
+    "personal": re.compile(r"哪里人|哪儿人|哪的人|籍贯|老家|出生|多大年纪|多大岁数|多大了|年龄|几岁|岁数|毕业于|"
+                           r"哪个学校|电话|手机|联系方式|住址|家住|邮箱|\bhow old\b|\bborn\b|hometown|phone number"),
+    "detail": re.compile(r"具体|详细|内容是|写了(什么|啥)|说了(什么|啥)|都叫什么|叫什么名字|全称|哪几[项个条种]|哪两[项个条种]"),
     "how": re.compile(r"怎么(?!样)|怎样(?!了)|如何|咋(?!样)|什么(办法|措施|方法|做法|方式)|\bhow\b(?! (many|much))"),
     "effect": re.compile(r"效果|成效|结果|影响|作用|成果|成绩|怎么样|咋样|好不好|\boutcome|\bresult|\beffect"),
 }
@@ -42,6 +46,7 @@ _STATES = {
     "count": re.compile(r"\d|[一二两三四五六七八九十百千万]+[个项次人名届条场家批种级大]"),
     "breakdown": re.compile(r"其中|分别|\d.{0,12}、.{0,12}\d"),
     "why": re.compile(r"为了|因为|由于|旨在|目的|为此|针对|为.{1,12}(而|，)"),
+    "detail": re.compile(r"[^、]{1,12}、[^、]{1,12}、|“[^”]{2,40}”|[:：]"),
     "how": re.compile(r"通过|采取|实行|实施|坚持|推行|建立|开展|以.{1,20}为|办法|措施|制度|机制|做法"),
     "effect": re.compile(r"使|成效|效果|好转|提高|下降|降低|增加|推广|肯定|赞誉|实现|达到|获得|荣获|被授予"),
 }
@@ -90,7 +95,9 @@ class Reading:
     which: str = ""                       # the noun an interrogative asks about (哪个行业 → 行业)
 
 
+@functools.lru_cache(maxsize=16384)
 def read(text: str) -> Reading:
+    """jieba's reading of a normalised text (remembered: the same question is read once)."""
     tokens = tuple((w.word, w.flag) for w in posseg().cut(text))
     words = [w for w, _ in tokens if w.strip() and w not in STOPWORDS
              and (_CJK.fullmatch(w) or (_EN.fullmatch(w) and len(w) > 2))]
@@ -168,15 +175,14 @@ def figure_classes(text: str) -> set[str]:
     return {name for name, rx in _FIGURES if rx.search(text)}
 
 
-def states(text: str, places: tuple[str, ...], reading: Reading) -> set[str]:
+def states(text: str, article: "Article") -> set[str]:
     """Which kinds of question (ASKS) a fact's normalised text can answer."""
     out = {k for k, rx in _STATES.items() if rx.search(text)}
-    people = [w for w, t in reading.tokens if len(w) >= 2 and t.startswith("nr")]
-    if any(p in text for p in places) or re.search(r"在.{2,8}(召开|举行|推广)", text):
+    if any(p in text for p in article.places) or re.search(r"在.{1,10}(召开|举行|举办|推广|建立|成立|设立|开展)", text):
         out.add("where")
-    if people:
+    if any(p in text for p in article.people):
         out.add("person")
-    if _ORG.search(text):
+    if any(o in text for o in article.organizations) or _ORG.search(text):
         out.add("org")
     return out
 
@@ -190,26 +196,28 @@ def places() -> tuple[str, ...]:
 
 
 class Article:
-    """The article's own words and names, for telling 'not in the article' from a typo.
-    Built once at index time (`of`) and stored with the index (`to_json`/`from_json`)."""
+    """The article's own words and the people, places and organisations it names (from
+    facts/meta.yaml), for telling 'not in the article' from a typo. Built once at index time
+    (`of`) and stored with the index (`to_json`/`from_json`)."""
 
-    def __init__(self, text: str, pinyin: str, words: list[str], names: list[str]):
-        self.text, self.pinyin, self.words, self.names = text, pinyin, words, names
-        self.places = tuple(p for p in places() if p in text)
+    def __init__(self, text: str, pinyin: str, words: list[str], people, places, organizations):
+        self.text, self.pinyin, self.words = text, pinyin, words
+        self.people, self.places, self.organizations = tuple(people), tuple(places), tuple(organizations)
+        self.names = self.people + self.places + self.organizations
         # Names of three or more characters, for one-character typos (申记兰 → 申纪兰).
-        self._masked = {n[:i] + "?" + n[i + 1:] for n in names if len(n) >= 3 for i in range(len(n))}
+        self._masked = {n[:i] + "?" + n[i + 1:] for n in self.names if len(n) >= 3 for i in range(len(n))}
 
     @classmethod
-    def of(cls, text: str) -> "Article":
-        reading = read(text)
-        return cls(text, syllables(text), reading.words, names_in(reading))
+    def of(cls, text: str, meta) -> "Article":
+        return cls(text, syllables(text), read(text).words, meta.people, meta.places, meta.organizations)
 
     def to_json(self) -> dict:
-        return {"text": self.text, "pinyin": self.pinyin, "words": self.words, "names": self.names}
+        return {"text": self.text, "pinyin": self.pinyin, "words": self.words, "people": self.people,
+                "places": self.places, "organizations": self.organizations}
 
     @classmethod
     def from_json(cls, d: dict) -> "Article":
-        return cls(d["text"], d["pinyin"], d["words"], d["names"])
+        return cls(d["text"], d["pinyin"], d["words"], d["people"], d["places"], d["organizations"])
 
     def knows(self, word: str) -> bool:
         """The article uses `word`, or a word that sounds the same or differs in one character,

@@ -24,10 +24,11 @@ _GENERAL = {"山西", "全省", "工会", "职工", "文章", "我们", "今年"
 
 # The code that defines the features and fits the model: its digest goes in the index
 # manifest, so an index trained by other code is stale (and rebuilt by `make index`).
-_SOURCES = ("pipeline/text.py", "pipeline/features.py", "pipeline/verify.py", "knowledge/training.py")
+_SOURCES = ("pipeline/text.py", "pipeline/features.py", "pipeline/verify.py", "pipeline/adapt.py",
+            "knowledge/training.py", "knowledge/adapter.py")
 VERSION = hashlib.sha256(b"".join((Path(__file__).resolve().parent.parent / f).read_bytes()
                                   for f in _SOURCES)).hexdigest()[:16]
-FILES = ("answerable.npz", "verifier.onnx", "profiles.json")
+FILES = ("learned.npz", "verifier.onnx", "profiles.json")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Model:
     profiles: dict[str, FactProfile]
     answerable: tuple[np.ndarray, float]   # logistic regression on the question's vector
     graph: bytes                            # the pair classifier, as ONNX
+    adapter: np.ndarray                     # the linear map applied to every e5 vector
 
     def __post_init__(self):
         import onnxruntime as ort
@@ -57,7 +59,7 @@ class Model:
 
     def save(self, folder: Path) -> None:
         np.savez(folder / FILES[0], answerable_w=self.answerable[0],
-                 answerable_b=np.array([self.answerable[1]], dtype=np.float32))
+                 answerable_b=np.array([self.answerable[1]], dtype=np.float32), adapter=self.adapter)
         (folder / FILES[1]).write_bytes(self.graph)
         (folder / FILES[2]).write_text(json.dumps(
             {"features": list(NAMES), "article": self.article.to_json(),
@@ -67,11 +69,12 @@ class Model:
     def load(cls, folder: Path) -> "Model":
         with np.load(folder / FILES[0], allow_pickle=False) as z:
             answerable = (z["answerable_w"], float(z["answerable_b"][0]))
+            adapter = z["adapter"]
         data = json.loads((folder / FILES[2]).read_text(encoding="utf-8"))
         if data["features"] != list(NAMES):
             raise ValueError("the verifier was trained on other features")
         profiles = {fid: FactProfile.from_json(d) for fid, d in data["facts"].items()}
-        return cls(Article.from_json(data["article"]), profiles, answerable, (folder / FILES[1]).read_bytes())
+        return cls(Article.from_json(data["article"]), profiles, answerable, (folder / FILES[1]).read_bytes(), adapter)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """P(the fact states what is asked), per row of pair features."""
@@ -107,10 +110,12 @@ class Verifier:
         names = sorted((n for n in article.names if n in qv.text and n not in _GENERAL),
                        key=lambda n: (n in own, len(n)), reverse=True)
         subject = _widen(names[0], qv.text, article.text) if names else ""
-        missing, run = [], ""
+        missing, run, pos = [], "", 0
         for word, tag in qv.reading.tokens:
+            start, pos = pos, pos + len(word)
             if (_CJK_WORD.fullmatch(word) and word not in STOPWORDS and tag.startswith(("n", "vn"))
-                    and word not in subject and not article.knows(word)):
+                    and word not in subject and not article.knows(word)
+                    and not _straddles(qv.text, start, pos, article.text)):
                 run += word
             elif run:
                 missing.append(run)
@@ -135,3 +140,9 @@ def _widen(name: str, question: str, article: str) -> str:
     while start > 0 and _CJK_WORD.fullmatch(question[start - 1]) and question[start - 1:end] in article:
         start -= 1
     return question[start:end]
+
+
+def _straddles(text: str, start: int, end: int, article: str) -> bool:
+    """Whether an article word crosses an edge of text[start:end], so that jieba's cut there is
+    an artefact (文化节省里 → 节省: 文化节 is the article's word, 节省 is no question of the user's)."""
+    return any(0 <= i < len(text) - 1 and text[i:i + 2] in article for i in (start - 1, end - 1))
