@@ -37,7 +37,7 @@ SEED = 20130701
 RISING = {"dense", "dense_statement", "dense_gap", "dense_minus_negative", "answerable", "bigram_doc",
           "year_match", "which_named"}
 FALLING = {"negative_own", "negative_any", "uncovered_doc", "uncovered_doc_max", "uncovered_noun_max",
-           "unknown_max", "unknown_sum", "unknown_name", "year_mismatch", "unit_mismatch", "place_mismatch",
+           "unknown_max", "unknown_sum", "unknown_name", "unknown_org", "year_mismatch", "unit_mismatch", "place_mismatch",
            *(n for n in NAMES if n.startswith("unmet_"))}
 BOOSTING = dict(n_estimators=300, learning_rate=0.05, num_leaves=15, reg_lambda=1.0, min_child_samples=20,
                 monotone_constraints=[1 if n in RISING else -1 if n in FALLING else 0 for n in NAMES],

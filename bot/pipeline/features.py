@@ -20,13 +20,13 @@ from bot.facts import squeeze
 from bot.normalize import normalize
 from bot.numbers import numbers_in
 from bot.pipeline.text import (ASKS, YEAR, Article, bigrams, figure_classes, idf, named_in, names_in,
-                               read, sounds_in, states, syllables, unit_of)
+                               org_names_in, read, sounds_in, states, syllables, unit_of)
 
 NAMES = (
     "dense", "dense_statement", "dense_gap", "dense_best", "negative_own", "negative_any",
     "dense_minus_negative", "answerable", "uncovered_text", "uncovered_doc", "uncovered_doc_max",
     "uncovered_noun_max", "uncovered_other_max", "which_named",
-    "bigram_doc", "unknown_max", "unknown_sum", "unknown_name", "english",
+    "bigram_doc", "unknown_max", "unknown_sum", "unknown_name", "unknown_org", "english",
     "length", "year_match", "year_mismatch", "unit_mismatch", "place_mismatch",
     *(f"asks_{k}" for k in ASKS), *(f"unmet_{k}" for k in ASKS),
 )
@@ -95,6 +95,7 @@ class QuestionView:
     asks: frozenset[str]
     unknown: list[str]            # words neither the article nor any fact's questions use
     unknown_names: list[str]      # names (people, places, organisations) the article never uses
+    unknown_orgs: list[str]       # of them, those named as an organisation (王庄煤矿 → 王庄)
     row_sims: np.ndarray
     negative_sims: np.ndarray
     answerable: float
@@ -150,7 +151,7 @@ class Features:
             tuple(p for p in self.article.places if p in text and p not in ("山西", "全省")),
             frozenset(k for k, rx in ASKS.items() if rx.search(text)), unknown,
             [n for n in names_in(reading) if not self.article.knows(n)],
-            row_sims, negative_sims, answerable, reading, leave_out)
+            [n for n in org_names_in(reading) if not self.article.knows(n)], row_sims, negative_sims, answerable, reading, leave_out)
 
     def _answerable(self, vector: np.ndarray) -> float:
         """P(some fact answers this question), from its vector alone (out-of-scope learned from examples)."""
@@ -196,7 +197,7 @@ class Features:
                 float(unc_other.max()) if len(unc_other) else 0.0,
                 named_in(qv.reading.which, p.own) / 2 if qv.reading.which else 1.0,
                 sum(p.bigrams[b] - own_bigrams[b] > 0 for b in qv.bigrams) / max(1, len(qv.bigrams)),
-                max(unknown_idf, default=0.0), sum(unknown_idf), float(bool(qv.unknown_names)),
+                max(unknown_idf, default=0.0), sum(unknown_idf), float(bool(qv.unknown_names)), float(bool(qv.unknown_orgs)),
                 english, min(len(qv.text), 60) / 60,
                 float(bool(qv.years) and qv.years <= p.years), float(bool(qv.years - p.years)),
                 float(bool(qv.unit) and not COMPATIBLE[qv.unit] & p.classes),

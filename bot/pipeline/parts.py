@@ -8,7 +8,7 @@ import re
 from bot.lexicon import cut
 from bot.pipeline.text import YEAR
 
-_CLAUSE_SPLIT = re.compile(r"[，,;；。？?!！]|还有|以及|另外|又")
+_CLAUSE_SPLIT = re.compile(r"[，,;；。？?!！]|还有|以及|另外")
 _ASKS = re.compile(r"多少|几|哪|什么|啥|谁|是否|有没有|怎么|如何|咋|how|what|when|who|where|which")
 _AND = "和|与|跟|及|同|、|还有|and"
 # Words that spread one question over the items before them: 各, 分别, 哪个多 …

@@ -121,6 +121,13 @@ def named_in(noun: str, text: str) -> int:
     return found
 
 
+def org_names_in(reading: Reading) -> list[str]:
+    """Words directly before an organisation's kind (王庄煤矿 → 王庄, 太原地铁公司 → 地铁)."""
+    tokens = reading.tokens
+    return [w for i, (w, _) in enumerate(tokens[:-1]) if len(w) >= 2 and _CJK.fullmatch(w)
+            and not _NOT_A_NAME.search(w) and not _ORG_KIND.fullmatch(w) and _ORG_KIND.fullmatch(tokens[i + 1][0])]
+
+
 def names_in(reading: Reading) -> list[str]:
     """Names a text uses: jieba's proper nouns, and the word (or two characters) before an
     organisation's kind (晋煤集团 → 晋煤, 太原地铁公司 → 地铁)."""

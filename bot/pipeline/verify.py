@@ -16,11 +16,14 @@ from pathlib import Path
 import numpy as np
 
 from bot.pipeline.features import NAMES, FactProfile, Features, QuestionView
+from bot.lexicon import word_frequency
 from bot.pipeline.text import STOPWORDS, Article, sounds_in
 
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 # Too general to be what a question is about ("文章没有提到山西的…" says nothing).
-_GENERAL = {"山西", "全省", "工会", "职工", "文章", "我们", "今年", "去年", "目前", "现在"}
+_GENERAL = {"山西", "全省", "全国", "工会", "职工", "文章", "我们", "今年", "去年", "目前", "现在"}
+# A missing word is named back to the user only if it is a common word (jieba's count), not a typo.
+_COMMON = 100
 
 # The code that defines the features and fits the model: its digest goes in the index
 # manifest, so an index trained by other code is stale (and rebuilt by `make index`).
@@ -109,12 +112,15 @@ class Verifier:
         article, own = self.model.article, self.model.profiles[fact_id].own
         names = sorted((n for n in article.names if n in qv.text and n not in _GENERAL),
                        key=lambda n: (n in own, len(n)), reverse=True)
-        subject = _widen(names[0], qv.text, article.text) if names else ""
+        ends = {0}
+        for word, _ in qv.reading.tokens:
+            ends.add(max(ends) + len(word))
+        subject = _widen(names[0], qv.text, article.text, ends) if names else ""
         missing, run, pos = [], "", 0
         for word, tag in qv.reading.tokens:
             start, pos = pos, pos + len(word)
             if (_CJK_WORD.fullmatch(word) and word not in STOPWORDS and tag.startswith(("n", "vn"))
-                    and word not in subject and not article.knows(word)
+                    and word not in subject and not article.knows(word) and word_frequency(word) >= _COMMON
                     and not _straddles(qv.text, start, pos, article.text)):
                 run += word
             elif run:
@@ -130,16 +136,19 @@ class Verifier:
 
 
 
-def _widen(name: str, question: str, article: str) -> str:
+def _widen(name: str, question: str, article: str, ends: set[int]) -> str:
     """The name grown, character by character, while the question's run of Chinese around it
-    still stands in the article (西山 → 西山煤电集团 in 西山煤电集团去年利润有多少)."""
+    still stands in the article, to the last word boundary (`ends`) reached (西山 → 西山煤电集团
+    in 西山煤电集团去年利润有多少; never 全国 → 全国劳 in 全国劳摸)."""
     start = question.find(name)
-    end = start + len(name)
+    end = best = start + len(name)
     while end < len(question) and _CJK_WORD.fullmatch(question[end]) and question[start:end + 1] in article:
         end += 1
-    while start > 0 and _CJK_WORD.fullmatch(question[start - 1]) and question[start - 1:end] in article:
+        best = end if end in ends else best
+    while start > 0 and _CJK_WORD.fullmatch(question[start - 1]) and question[start - 1:best] in article \
+            and start - 1 in ends:
         start -= 1
-    return question[start:end]
+    return question[start:best]
 
 
 def _straddles(text: str, start: int, end: int, article: str) -> bool:
