@@ -182,7 +182,7 @@ class Engine:
             hits = tuple(Hit(f.id, 1.0, 1.0, 1.0, 1.0) for f in facts[:2])
             return Examined(Part(text, hits, tuple(Verdict(f.id, 1.0) for f in facts[:2])), (), None, "")
         whole, reading = self.examine(text, clock)
-        parts = tuple(self.examine(p, clock)[0] for p in split_parts(text))
+        parts = tuple(self.examine(p, clock)[0] for p in split_parts(text, self.scope.article))
         return Examined(whole, parts, reading, "")
 
     def decision(self, examined: "Examined", settings=None) -> Decision:
