@@ -20,7 +20,7 @@ from bot.facts import squeeze
 from bot.normalize import normalize
 from bot.numbers import numbers_in
 from bot.pipeline.text import (ASKS, YEAR, Article, bigrams, figure_classes, idf, named_in, names_in,
-                               org_names_in, read, sounds_in, states, syllables, unit_of)
+                               neighbours, org_names_in, read, sounds_in, states, syllables, unit_of)
 
 NAMES = (
     "dense", "dense_statement", "dense_gap", "dense_best", "negative_own", "negative_any",
@@ -160,6 +160,11 @@ class Features:
         weights, bias = self.answerable_model
         return float(1 / (1 + math.exp(-(float(vector @ weights) + bias))))
 
+    def uncovered(self, qv: QuestionView, fact_id: str) -> list[str]:
+        """The question's words that neither the fact nor any way of asking it uses."""
+        p = self.profiles[fact_id]
+        return [w for w in qv.words if not _stated(w, p, qv.text) and p.words[w] <= 0]
+
     def dense_by_fact(self, qv: QuestionView) -> dict[str, float]:
         """Every fact's best cosine over its rows (statement and ways of asking it)."""
         best = np.maximum.reduceat(qv.row_sims[self._order], self._starts)
@@ -183,7 +188,7 @@ class Features:
             mine = qv.leave_out.get("fact") == fid
             own_words = qv.leave_out.get("words", Counter()) if mine else Counter()
             own_bigrams = qv.leave_out.get("bigrams", Counter()) if mine else Counter()
-            in_text = np.array([w in p.own or sounds_in(w, p.own_pinyin) for w in qv.words], dtype=bool)
+            in_text = np.array([_stated(w, p, qv.text) for w in qv.words], dtype=bool)
             in_doc = np.array([t or p.words[w] - own_words[w] > 0 for w, t in zip(qv.words, in_text)], dtype=bool)
             uncovered = qv.weights[~in_doc]
             nouns = np.array([w in qv.reading.nouns for w in qv.words], dtype=bool)
@@ -205,3 +210,11 @@ class Features:
                 *(float(k in qv.asks) for k in ASKS), *(float(k in qv.asks and k not in p.states) for k in ASKS),
             ]
         return out
+
+
+def _stated(word: str, profile: FactProfile, text: str) -> bool:
+    """Whether the fact's statement or quote uses a question's word, as written, as it sounds,
+    or (a one-character word) with a neighbouring character of the question."""
+    if word in profile.own or sounds_in(word, profile.own_pinyin):
+        return True
+    return any(w in profile.own or sounds_in(w, profile.own_pinyin) for w in neighbours(word, text))

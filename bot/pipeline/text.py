@@ -31,7 +31,7 @@ ASKS = {
     "person": re.compile(r"谁|哪位|什么人|哪些人|叫什么名字|名字|\bwho\b|\bwhom\b"),
     "org": re.compile(r"哪个(单位|部门|企业|公司|集团|机构|组织)|哪家|什么(单位|部门|机构|组织)|which (company|organi)"),
     "count": re.compile(r"多少|几[^乎]|how many|how much|number of"),
-    "breakdown": re.compile(r"其中|分别|分布|各(个|自)?(市|县|区|单位|企业|行业)|男女|占多少|多少是|比例|"
+    "breakdown": re.compile(r"其中|分别|分布|各(个|自)?(市|县|区|单位|企业|行业)|男女|占.{0,4}(多少|比例|百分之)|多少是|"
                             r"\d+[^，,。？?]{0,10}(中|里|当中)[^，,。？?]{0,10}(多少|几)"),
     "why": re.compile(r"为什么|为啥|为何|原因|目的|\bwhy\b"),
     # A person's particulars, which the article never gives (age, origin, schooling, contact).
@@ -95,11 +95,15 @@ class Reading:
     which: str = ""                       # the noun an interrogative asks about (哪个行业 → 行业)
 
 
+# 几场, 多少个, 几年: a question word with its measure word asks, it names nothing.
+_ASKING = re.compile(r"^(几|多少)[个项次条场届名人位家座所批种处篇份件回年月天号岁倍块]?$")
+
+
 @functools.lru_cache(maxsize=16384)
 def read(text: str) -> Reading:
     """jieba's reading of a normalised text (remembered: the same question is read once)."""
     tokens = tuple((w.word, w.flag) for w in posseg().cut(text))
-    words = [w for w, _ in tokens if w.strip() and w not in STOPWORDS
+    words = [w for w, _ in tokens if w.strip() and w not in STOPWORDS and not _ASKING.match(w)
              and (_CJK.fullmatch(w) or (_EN.fullmatch(w) and len(w) > 2))]
     nouns = frozenset(w for w, t in tokens if w in words and t.startswith(("n", "vn")))
     which = ""
@@ -167,6 +171,17 @@ def syllables(text: str) -> str:
 def sounds_in(word: str, pinyin_text: str) -> bool:
     """Whether a Chinese word's syllables occur, in order, in `pinyin_text` (a homophone typo)."""
     return len(word) >= 2 and bool(_CJK.fullmatch(word)) and syllables(word) in pinyin_text
+
+
+def neighbours(word: str, text: str) -> list[str]:
+    """For a one-character word, the two-character windows of `text` around it: a typo often
+    makes jieba cut a word apart (民主平议会 → 平), and the window 平议 sounds like 评议."""
+    if len(word) != 1:
+        return []
+    out = []
+    for m in re.finditer(re.escape(word), text):
+        out += [text[i:i + 2] for i in (m.start() - 1, m.start()) if i >= 0 and _CJK.fullmatch(text[i:i + 2] or "x")]
+    return out
 
 
 def unit_of(question: str) -> str | None:

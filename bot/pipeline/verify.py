@@ -134,6 +134,10 @@ class Verifier:
         row = self.features.pairs(qv, [fact_id])[0]
         return {name: round(float(v), 4) for name, v in zip(NAMES, row) if not math.isnan(v)}
 
+    def uncovered(self, qv: QuestionView, fact_id: str) -> list[str]:
+        """The question's words that neither the fact nor any way of asking it uses."""
+        return self.features.uncovered(qv, fact_id)
+
 
 
 def _widen(name: str, question: str, article: str, ends: set[int]) -> str:
