@@ -81,14 +81,17 @@ def cmd_index(args) -> int:
 
 def cmd_check(args) -> int:
     """Validate the facts and report figure coverage."""
-    from bot.facts import load_facts, missing_figures
+    from bot.facts import load_facts, missing_figures, thin_training
 
     base = load_facts(_settings().facts_dir)
-    missing = missing_figures(base)
-    print(f"{len(base.facts)} facts valid; {len(missing)} article figure token(s) not carried")
+    missing, thin = missing_figures(base), thin_training(base)
+    print(f"{len(base.facts)} facts valid; {len(missing)} article figure token(s) not carried; "
+          f"{len(thin)} fact(s) with too little training data")
     for token in missing:
         print(f"  missing: {token}")
-    return 1 if missing else 0
+    for fact in thin:
+        print(f"  thin: {fact}")
+    return 1 if missing or thin else 0
 
 
 def cmd_chat(args) -> int:

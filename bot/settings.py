@@ -145,6 +145,11 @@ class Settings:
     min_verified: float = 0.5
     # Candidates retrieved, and verified, per question (and per part of a multi-part one).
     top_k: int = 6
+    # Conversation context (per chat, in memory only): how long and for how many follow-ups a
+    # chat's last answered question is remembered, and for how many chats at most.
+    context_minutes: float = 30.0
+    context_followups: int = 5
+    context_chats: int = 10000
     max_question_chars: int = 300
     # What happens when the index is stale: "rebuild" or "fail".
     on_stale: str = "fail"
@@ -202,6 +207,9 @@ class Settings:
             number_bonus=_env_float(env, "QA_NUMBER_BONUS", d.number_bonus, 0.0, 1.0),
             rrf_k=_env_int(env, "QA_RRF_K", d.rrf_k, 1, 1000),
             min_verified=_env_float(env, "QA_MIN_VERIFIED", d.min_verified, 0.0, 1.0),
+            context_minutes=_env_float(env, "QA_CONTEXT_MINUTES", d.context_minutes, 0.0, 10080.0),
+            context_followups=_env_int(env, "QA_CONTEXT_FOLLOWUPS", d.context_followups, 0, 100),
+            context_chats=_env_int(env, "QA_CONTEXT_CHATS", d.context_chats, 1, 10_000_000),
             top_k=_env_int(env, "QA_TOP_K", d.top_k, 1, 50),
             max_question_chars=_env_int(env, "QA_MAX_QUESTION_CHARS", d.max_question_chars, 20, 10000),
             on_stale=_env_choice(env, "QA_ON_STALE", d.on_stale, ("rebuild", "fail")),
