@@ -30,7 +30,8 @@ def cmd_ask(args) -> int:
     engine = _engine(_settings())
     if args.json:
         for line in sys.stdin:
-            answer = engine.answer(line.rstrip("\r\n"))
+            question, chat = _json_line(line.rstrip("\r\n"))
+            answer = engine.answer(question, chat=chat)
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         return 0
     if not args.question:
@@ -40,6 +41,20 @@ def cmd_ask(args) -> int:
     for q in questions:
         print(engine.answer(q).answer, flush=True)
     return 0
+
+
+def _json_line(line: str) -> tuple[str, str | None]:
+    """A plain line is a question on its own; a JSON object {"chat": ..., "question": ...} is a
+    turn of that chat's conversation (chats may be interleaved)."""
+    if line.lstrip().startswith("{"):
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            return line, None
+        if isinstance(obj, dict) and isinstance(obj.get("question"), str):
+            chat = obj.get("chat")
+            return obj["question"], None if chat is None else str(chat)
+    return line, None
 
 
 def cmd_explain(args) -> int:

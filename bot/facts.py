@@ -67,6 +67,8 @@ class Meta:
     people: tuple[str, ...] = ()          # the people, places and organisations the article names
     places: tuple[str, ...] = ()
     organizations: tuple[str, ...] = ()
+    summary: str = ""                     # what the article covers, in a phrase
+    examples: tuple[str, ...] = ()        # questions shown to a new user
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -201,7 +203,8 @@ def _load_meta(facts_dir: Path) -> Meta:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         return Meta(raw["title"], raw["paper"], int(raw["year"]), raw.get("authors", ""),
                     tuple(raw["sections"]), _as_tuple(raw.get("people")), _as_tuple(raw.get("places")),
-                    _as_tuple(raw.get("organizations")))
+                    _as_tuple(raw.get("organizations")), str(raw.get("summary") or ""),
+                    _as_tuple(raw.get("examples")))
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
         raise FactsError(f"{path}: cannot read metadata ({exc})") from None
 

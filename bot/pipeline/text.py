@@ -38,6 +38,9 @@ ASKS = {
     "personal": re.compile(r"哪里人|哪儿人|哪的人|籍贯|老家|出生|多大年纪|多大岁数|多大了|年龄|几岁|岁数|毕业于|"
                            r"哪个学校|电话|手机|联系方式|住址|家住|邮箱|\bhow old\b|\bborn\b|hometown|phone number"),
     "detail": re.compile(r"具体|详细|内容是|写了(什么|啥)|说了(什么|啥)|都叫什么|叫什么名字|全称|哪几[项个条种]|哪两[项个条种]"),
+    # The items of something the fact may only count: 10项救助金是哪十项, 四权是哪四权.
+    "list": re.compile(r"哪[几两二三四五六七八九十\d]+[项个种条类件方面权站句]?|具体是哪些|都有哪些|都是哪些|分别是(什么|哪)|"
+                       r"都是什么|都叫什么|包括哪些|有哪些|哪些方面|\bwhich (ones|items)\b|\blist\b"),
     "how": re.compile(r"怎么(?!样)|怎样(?!了)|如何|咋(?!样)|什么(办法|措施|方法|做法|方式)|\bhow\b(?! (many|much))"),
     "effect": re.compile(r"效果|成效|结果|影响|作用|成果|成绩|怎么样|咋样|好不好|\boutcome|\bresult|\beffect"),
 }
@@ -47,6 +50,7 @@ _STATES = {
     "breakdown": re.compile(r"其中|分别|\d.{0,12}、.{0,12}\d"),
     "why": re.compile(r"为了|因为|由于|旨在|目的|为此|针对|为.{1,12}(而|，)"),
     "detail": re.compile(r"[^、]{1,12}、[^、]{1,12}、|“[^”]{2,40}”|[:：]"),
+    "list": re.compile(r"[^、，。]{1,16}、[^、，。]{1,16}、|一是.{2,40}二是|[:：].{2,30}[；;]"),
     "how": re.compile(r"通过|采取|实行|实施|坚持|推行|建立|开展|以.{1,20}为|办法|措施|制度|机制|做法"),
     "effect": re.compile(r"使|成效|效果|好转|提高|下降|降低|增加|推广|肯定|赞誉|实现|达到|获得|荣获|被授予"),
 }
@@ -192,6 +196,15 @@ def unit_of(question: str) -> str | None:
     return None if _ORDINAL.search(question) else unit
 
 
+# A figure as a question quotes it: a number with its unit, not a year, date or span of years.
+_QUOTED_FIGURE = re.compile(r"(?<!第)(?<![\d.])(\d+(?:\.\d+)?)(?:多|余)?(?:万|亿)?(?:个|项|名|人|场|次|条|家|所|届|元|%|种|批|处)")
+
+
+def quoted_figures(text: str) -> set[str]:
+    """The numbers a text gives with a unit (67项 → 67, 30多人 → 30), dates and periods aside."""
+    return set(_QUOTED_FIGURE.findall(text))
+
+
 def figure_classes(text: str) -> set[str]:
     """The kinds of figure a fact's statement gives (people, money, rate, date, count)."""
     return {name for name, rx in _FIGURES if rx.search(text)}
@@ -243,11 +256,12 @@ class Article:
 
     def knows(self, word: str) -> bool:
         """The article uses `word`, or a word that sounds the same or differs in one character,
-        or (three characters or more) the word without its first or last character (压缩成)."""
+        or (three characters or more) the word without its first or last character (压缩成 → 压缩;
+        not further: 党组书记 is not known for 书记)."""
         if word in self.text or sounds_in(word, self.pinyin):
             return True
         if len(word) < 3 or not _CJK.fullmatch(word):
             return False
         if any(word[:i] + "?" + word[i + 1:] in self._masked for i in range(len(word))):
             return True
-        return self.knows(word[:-1]) or self.knows(word[1:])
+        return any(w in self.text or sounds_in(w, self.pinyin) for w in (word[:-1], word[1:]))
