@@ -66,15 +66,32 @@ def render(reply: Reply, html_mode: bool) -> str:
     return "\n".join(lines)
 
 
-def check_numbers(reply: Reply, base: FactBase) -> None:
+def check_numbers(reply: Reply, base: FactBase, computed=None) -> None:
     """Raise UnsupportedNumber if the reply states a number its citations do not contain.
 
-    Allowed sources: the cited quotes, their section headings, and the article's year. The
-    line saying how a follow-up was read restates the user's words and is not checked."""
+    Allowed sources: the cited quotes, their section headings, the article's year, and the
+    result of a computation that follows from operands the quotes contain (checked again
+    here). The line saying how a follow-up was read restates the user's words and is not
+    checked."""
     sources = [c.quote for c in reply.citations] + [c.section for c in reply.citations]
-    bad = unsupported_numbers(render(replace(reply, understood=""), html_mode=False), sources, base.allowed_numbers)
+    allowed = set(base.allowed_numbers)
+    if computed is not None and computed.check():
+        allowed.update(numbers_in(computed.result))
+    bad = unsupported_numbers(render(replace(reply, understood=""), html_mode=False), sources, frozenset(allowed))
     if bad:
         raise UnsupportedNumber(f"reply states {', '.join(sorted(set(bad)))} not found in its quotes")
+
+
+def _computed(computation, citations: tuple[Citation, ...]):
+    """A computation whose result follows from its operands and whose operands the quotes
+    contain; anything else is dropped (and logged: it is a bug, never shown)."""
+    if computation is None:
+        return None
+    quoted = set(numbers_in(" ".join(c.quote for c in citations)))
+    if computation.check() and all(o.number in quoted for o in computation.operands):
+        return computation
+    logger.error("computation dropped: %s", computation)
+    return None
 
 
 def _suggestions(base: FactBase, decision: Decision, nearby: tuple = (), n: int = 3) -> tuple[str, ...]:
@@ -141,9 +158,10 @@ def compose(decision: Decision, base: FactBase, nearby: tuple = ()) -> Reply:
     facts = [base.by_id(h.fact_id) for h in decision.hits]
     lead = tuple(f.text for f in facts)
     citations = tuple(Citation(f.id, f.section, f.quote_text) for f in facts)
-    reply = Reply(ANSWER, lead, citations)
+    computed = _computed(decision.computation, citations)
+    reply = Reply(ANSWER, lead + ((computed.line(),) if computed else ()), citations)
     try:
-        check_numbers(reply, base)
+        check_numbers(reply, base, computed)
     except UnsupportedNumber as exc:
         logger.error("number guard rejected a reply from %s: %s", [f.id for f in facts], exc)
         return _non_answer(Decision(ABSTAIN, reason="guard"), base, nearby)

@@ -43,6 +43,7 @@ class Decision:
     subject: str = ""
     missing: tuple[str, ...] = ()
     unknown: str = ""       # a name of the question the article never uses (太钢)
+    computation: object = None  # arithmetic on the cited figures (bot.pipeline.arithmetic.Computation)
 
     @property
     def abstained(self) -> bool:
@@ -64,8 +65,11 @@ def classify(question: str) -> str | None:
         return HELP
     if _INJECTION.search(question):
         return REFUSE
-    if _GREETING.match(question.strip()) and len(question) <= 20 and not _DOMAIN.search(question):
-        return CHITCHAT
+    greeting = _GREETING.match(question.strip())
+    if greeting and len(question) <= 20 and not _DOMAIN.search(question):
+        rest = question.strip()[greeting.end():]  # 你好呀, 今天天气怎么样; not "ok 汾阳那次呢"
+        if len(re.findall(r"[\u4e00-\u9fff]", rest)) <= 4:
+            return CHITCHAT
     return None
 
 

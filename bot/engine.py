@@ -17,8 +17,10 @@ from bot.errors import IndexStateError
 from bot.facts import FactBase, load_facts, states_all
 from bot.normalize import clean, expand_english, normalize, strip_noise
 from bot.pipeline.adapt import adapt
-from bot.pipeline.context import SHAPED, Conversations, is_followup, readings
+from bot.pipeline.context import LEANS, PRIORITY, SHAPED, STANDS, Conversations, is_followup, readings
+from bot.pipeline.arithmetic import compute, operation
 from bot.pipeline.lookup import figures_asked, stating
+from bot.pipeline.parts import items
 from bot.pipeline.parts import parts as split_parts
 from bot.pipeline.text import places
 from bot.pipeline.verify import Verdict, Verifier
@@ -205,12 +207,24 @@ class Engine:
         """The decision for an examined question (`settings` to try other thresholds)."""
         decision = decide(examined.whole, list(examined.parts), settings or self.settings, examined.out_of_scope)
         decision = self._without_repeats(decision)
+        if decision.kind == ANSWER and operation(examined.whole.text):
+            decision = dataclasses.replace(decision, computation=self._compute(examined.whole.text, decision))
         if decision.kind == ABSTAIN and examined.reading is not None and examined.whole.verdicts:
             top = max(examined.whole.verdicts, key=lambda v: v.p)
             subject, missing = self.verifier.gap(examined.reading, top.fact_id)
             unknown = examined.reading.unknown_names[0] if examined.reading.unknown_names else ""
             decision = dataclasses.replace(decision, subject=subject, missing=missing, unknown=unknown)
         return decision
+
+    def _compute(self, text: str, decision: Decision):
+        """The comparison, total or difference a question asks for, over the cited facts: each
+        compared item takes the cited fact that names it best."""
+        facts = [self.base.by_id(h.fact_id).text for h in decision.hits]
+        labels = items(text)
+        if not labels:
+            return None
+        chosen = [max(facts, key=lambda f, lab=label: sum(ch in f for ch in lab) + 5 * (lab in f)) for label in labels]
+        return compute(text, list(zip(labels, chosen)))
 
     def _without_repeats(self, decision: Decision) -> Decision:
         """Drop a cited fact that another cited fact already states in full."""
@@ -230,7 +244,8 @@ class Engine:
         reply, decision, timings and the reading shown to the user ('' when none)."""
         text = self.prepare(question)
         previous = self.conversations.last(chat)
-        if previous is None or classify(text) or not is_followup(text):
+        leaning = is_followup(text, previous.question, self.base.meta.names) if previous else STANDS
+        if previous is None or classify(text) or leaning == STANDS:
             reply, decision, timings = self.reply(question)
             if reply.kind == ANSWER:
                 self.conversations.remember(chat, text, tuple(h.fact_id for h in decision.hits), False)
@@ -239,8 +254,10 @@ class Engine:
         options = readings(text, previous, self._names, self.scope.article, self.base.meta.year, fact)
         tried = [(reading, rule, *self._reply_prepared(reading)) for reading, rule in options]
         answered = [t for t in tried if t[3].kind == ANSWER]
-        reading, rule, reply, decision, timings = (
-            max(answered, key=lambda t: max(v.p for v in t[3].verdicts)) if answered else tried[0])
+        def rank(t):  # a clear follow-up: the most specific answered reading; else the most trusted
+            best = -max(v.p for v in t[3].verdicts)
+            return (PRIORITY[t[1]], best) if leaning == LEANS else (best,)
+        reading, rule, reply, decision, timings = min(answered, key=rank) if answered else tried[0]
         if reply.kind == ANSWER:  # a reading of the previous question's shape is the next context
             keep = reading if rule in SHAPED else previous.question
             self.conversations.remember(chat, keep, tuple(h.fact_id for h in decision.hits), True)

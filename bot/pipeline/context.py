@@ -16,19 +16,26 @@ from dataclasses import dataclass
 
 from bot.lexicon import cut
 from bot.pipeline.parts import topic
-from bot.pipeline.text import YEAR
+from bot.pipeline.text import YEAR, read
 
 # A message that leans on the previous one: 那…, …呢, pronouns, bare why/how/effect.
-_LEAD = re.compile(r"^(那|那么|那要是|那如果|还有|再问|另外|然后|接着|and\b|what about|how about)")
-_TAIL = re.compile(r"(呢|的呢|嘞|咧)$")
+_LEAD = re.compile(r"^(那|那么|那要是|那如果|还有|再问|另外|然后|接着|同年|当年|前一年|后一年|上一年|下一年|再往前|"
+                   r"and\b|what about|how about)")
+_TAIL = re.compile(r"(呢|的呢|嘞|咧|勒|啦|呀|吧|捏)$")
 _PRONOUN = re.compile(r"他们|她们|它们|他|她|它|这个|那个|这项|那项|这次|那次|这些|那些|这里|那里|这事|那事|这件事|"
-                      r"这么做|这样做|这么搞|这办法|这个办法|该|此|其|这一|那一|这家|那家|这位|那位")
+                      r"这么做|这样做|这么搞|这办法|这个办法|该|此|其|这一|那一|这家|那家|这位|那位|这种|那种|这类|那类|"
+                      r"这样的|那样的")
 _BARE = re.compile(r"^(为什么|为啥|为何|怎么|咋|如何|具体|后来|结果|效果|影响|有啥|有什么)")
 _PERSON_PRONOUN = re.compile(r"他们|她们|他|她|这位|那位")
-_THING_PRONOUN = re.compile(r"它们|它|这个|那个|这项|那项|这些|那些|这事|那事|这件事|该|此|其")
-_FILLER = re.compile(r"^(那么|那要是|那如果|那|还有|再问|另外|然后|接着)|(的呢|呢|嘞|咧)$")
+_THING_PRONOUN = re.compile(r"它们|它|这个|那个|这项|那项|这些|那些|这事|那事|这件事|这种|那种|这类|那类|该|此|其")
+_FILLER = re.compile(r"^(ok|好的|那么|那要是|那如果|那|还有|再问|另外|然后|接着)\s*|(的呢|呢|嘞|咧|勒|啦|呀|吧|捏)$")
 _ASK = re.compile(r"多少|几|什么|啥|哪|谁|吗|如何|怎么|咋|是否|有没有|when|what|how|who|where|which")
-_RELATIVE_YEARS = {"今年": 0, "去年": 1, "前年": 2, "那年": None}
+_RELATIVE_YEARS = {"今年": 0, "去年": 1, "前年": 2}
+# Years counted from the previous question's: 前一年, 再往前一年, 同年.
+_STEP_YEARS = (("再往前一年", -1), ("往前一年", -1), ("前一年", -1), ("上一年", -1), ("后一年", 1), ("下一年", 1),
+               ("第二年", 1), ("次年", 1), ("同年", 0), ("当年", 0), ("那年", 0), ("那一年", 0))
+# Where the article itself is: never "another place".
+_HOME = ("山西", "全省", "全国")
 
 
 @dataclass(frozen=True)
@@ -41,16 +48,31 @@ class Turn:
     followups: int = 0         # follow-ups read against it so far
 
 
-def is_followup(text: str) -> bool:
-    """Whether a prepared message leans on the previous question rather than standing alone."""
+LEANS, MAY_LEAN, STANDS = 2, 1, 0
+
+
+def is_followup(text: str, previous: str = "", names: tuple[str, ...] = ()) -> int:
+    """How much a prepared message leans on the previous question: LEANS for 它/他/这种…,
+    那…/…呢, a bare why/how/effect, or a message with so few words of its own that it names no
+    subject (2013年的主题是啥); MAY_LEAN when it names none of the article's people, places or
+    organisations while the previous question did (评议结果咋算 after a question about 长钢);
+    STANDS otherwise. A message that only may lean is also tried as it stands, and wins then."""
     core = re.sub(r"[\s\W_]+", "", text)
     if not core:
-        return False
+        return STANDS
     if _LEAD.search(text) or _TAIL.search(core) or _PRONOUN.search(text):
-        return True
+        return LEANS
     if _BARE.match(core) and len(core) <= 10:
-        return True
-    return len(core) <= 5 and not YEAR.search(core) and not _ASK.search(core)
+        return LEANS
+    if len(core) <= 5 and not YEAR.search(core) and not _ASK.search(core):
+        return LEANS
+    own = [w for w in read(text).words if not YEAR.search(w)]
+    if sum(map(len, own)) <= 3:
+        return LEANS
+    named = [n for n in names if n not in _HOME]
+    if previous and any(n in previous for n in named) and not any(n in text for n in named):
+        return MAY_LEAN
+    return STANDS
 
 
 def core(text: str) -> str:
@@ -69,30 +91,40 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
     also include places the article never mentions, so 那广东呢 reads as a question about 广东."""
     prev, rest = previous.question, core(text)
     out: list[tuple[str, str]] = []
-    years = _years(text, year)
     prev_years = YEAR.findall(prev)
+    years = _years(text, year, prev_years)
+    plain = _STEPS.sub("", YEAR.sub("", rest)).strip("的年 ")  # what the follow-up adds beyond a year
     if years and prev_years:  # another year or period: 那2011年呢
-        out.append((_replace_years(prev, prev_years, years[0]), "year"))
+        again = _replace_years(prev, prev_years, years[0])
+        out.append((again, "year"))
+        if plain and plain not in again:  # 那2012年的重点呢 → 2012年组建月的重点是什么
+            out.append((f"{topic(again, article) or years[0] + '年'}的{plain}" + ("" if _ASK.search(plain) else "是什么"),
+                        "topic"))
     elif years:
         out.append((f"{years[0]}年{prev}", "year"))
     for kind in ("places", "people", "organizations"):  # another subject of the same kind: 阳泉那次呢
-        new = [n for n in names.get(kind, ()) if n in rest]
-        old = [n for n in names.get(kind, ()) if n in prev and n not in rest]
+        new = [n for n in names.get(kind, ()) if n in rest and n not in _HOME]
+        old = [n for n in names.get(kind, ()) if n in prev and n not in rest and n not in _HOME]
         if new and old:
             out.append((prev.replace(max(old, key=len), max(new, key=len)), "name"))
         elif new and kind == "places":  # a place where the previous question implied Shanxi: 那广东呢
             out.append((max(new, key=len) + prev, "name"))
     bare = _strip_pronoun(rest)
     frame = _frame(prev)
-    if _PERSON_PRONOUN.search(rest):  # 他是干哪一行的 → 贾向东是干哪一行的
-        who = _subject(prev, fact_text, names, article, kinds=("people",))
+    if _PERSON_PRONOUN.search(rest):  # 他是干哪一行的 → 贾向东是干哪一行的; 他们 may be an organisation
+        who = (_subject(prev, fact_text, names, article, kinds=("people",))
+               or _subject(prev, fact_text, names, article, kinds=("organizations",)))
         if who:
-            out.append((_PERSON_PRONOUN.sub(who, rest, count=1), "person"))
+            out.append((_PERSON_PRONOUN.sub(who, _STEPS.sub(years[0] + "年" if years else "", rest), count=1),
+                        "person"))
     thing = _THING_PRONOUN.search(rest)
     if thing and frame:  # 这个经验具体是什么 → 西山煤电的3110帮扶经验具体是什么
         after = rest[thing.end():]
         shared = next((k for k in (3, 2, 1) if len(after) >= k and frame.endswith(after[:k])), 0)
         out.append((rest[:thing.start()] + frame + after[shared:], "thing"))
+    named = _subject(prev, fact_text, names, article, kinds=("organizations", "places", "people"))
+    if thing and named and named not in _HOME:  # 这个经验省总在哪推广的 → 西山煤电经验省总在哪推广的
+        out.append((rest[:thing.start()] + named + rest[thing.end():], "thing"))
     tail = "" if _ASK.search(rest) else _asked(prev)
     noun = re.sub(r"(的|级|一级|那边|这边|方面|那块|这块)+$", "", bare)
     if noun and len(noun) <= 4 and not _ASK.search(noun) and not _BARE.match(noun):
@@ -103,7 +135,7 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
     for head in dict.fromkeys(h for h in (topic(prev, article), subject, _fact_topic(fact_text)) if h):
         if bare and head not in bare:  # another attribute of the same subject: 人数呢
             out.append((f"{head}{bare}{tail}", "topic"))
-    if len(re.sub(r"[^\u4e00-\u9fff]", "", YEAR.sub("", bare))) >= 4 and _ASK.search(bare):
+    if len(re.sub(r"[^\u4e00-\u9fff]", "", YEAR.sub("", bare))) >= 4 and (_ASK.search(bare) or _BARE.search(bare)):
         out.append((text, "self"))  # read as it stands, last: it may stand alone after all
     seen, unique = set(), []
     for reading, rule in out:
@@ -115,13 +147,26 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
 
 # Readings that keep the previous question's shape: they become the chat's context in turn.
 SHAPED = frozenset({"year", "name", "person", "thing", "swap", "self"})
+# Which reading wins when several are answered: the most specific rule first (then the
+# verifier's probability); the follow-up read on its own only when no reading of it in
+# context is answered.
+PRIORITY = {"year": 0, "name": 0, "person": 0, "thing": 0, "swap": 1, "frame": 2, "topic": 2, "self": 3}
 
 
-def _years(text: str, year: int) -> list[str]:
+_STEPS = re.compile("|".join(w for w, _ in _STEP_YEARS))
+
+
+def _years(text: str, year: int, previous: list[str] = ()) -> list[str]:
+    """The years a follow-up names: written out, relative to the article's year (去年), or
+    relative to the previous question's (前一年, 同年)."""
     found = YEAR.findall(text)
     for word, back in _RELATIVE_YEARS.items():
-        if word in text and back is not None:
+        if word in text:
             found.append(str(year - back))
+    for word, step in _STEP_YEARS:
+        if word in text and previous:
+            found.append(str(int(previous[0]) + step))
+            break
     m = re.search(r"(?<!\d)(\d\d)年", text)  # 11年 for 2011年
     if m and not found and 6 <= int(m.group(1)) <= year % 100:
         found.append(f"20{m.group(1)}")

@@ -20,16 +20,19 @@ from bot.facts import squeeze
 from bot.normalize import normalize
 from bot.numbers import numbers_in
 from bot.pipeline.text import (ASKS, YEAR, Article, bigrams, figure_classes, idf, named_in, names_in,
-                               neighbours, org_names_in, read, sounds_in, states, syllables, unit_of)
+                               neighbours, org_names_in, quoted_figures, read, sounds_in, states, syllables,
+                               unit_of)
 
 NAMES = (
     "dense", "dense_statement", "dense_gap", "dense_best", "negative_own", "negative_any",
     "dense_minus_negative", "answerable", "uncovered_text", "uncovered_doc", "uncovered_doc_max",
-    "uncovered_noun_max", "uncovered_other_max", "which_named",
+    "uncovered_noun_max", "uncovered_other_max", "which_named", "asks_about_stated",
     "bigram_doc", "unknown_max", "unknown_sum", "unknown_name", "unknown_org", "english",
     "length", "year_match", "year_mismatch", "unit_mismatch", "place_mismatch",
     *(f"asks_{k}" for k in ASKS), *(f"unmet_{k}" for k in ASKS),
 )
+# Asks that, about a figure the fact states (67项荣誉里…), want more than the figure: its parts.
+_ASKS_FOR_MORE = frozenset({"count", "list", "detail", "breakdown", "person", "org", "where"})
 COMPATIBLE = {"people": {"people"}, "money": {"money"}, "rate": {"rate"}, "household": set(),
               "date": {"date"}, "count": {"count", "people"}}
 
@@ -90,6 +93,7 @@ class QuestionView:
     bigrams: set[str]
     years: frozenset[str]
     numbers: frozenset[str]
+    figures: frozenset[str]       # numbers the question quotes with a unit (67项 → 67)
     unit: str | None
     places: tuple[str, ...]
     asks: frozenset[str]
@@ -147,7 +151,8 @@ class Features:
             answerable = self._answerable(vector)
         return QuestionView(
             text, reading.words, np.array([idf(w) for w in reading.words], dtype=np.float32),
-            bigrams(text), frozenset(YEAR.findall(text)), frozenset(numbers_in(text)), unit_of(text),
+            bigrams(text), frozenset(YEAR.findall(text)), frozenset(numbers_in(text)),
+            frozenset(quoted_figures(text)), unit_of(text),
             tuple(p for p in self.article.places if p in text and p not in ("山西", "全省")),
             frozenset(k for k, rx in ASKS.items() if rx.search(text)), unknown,
             [n for n in names_in(reading) if not self.article.knows(n)],
@@ -201,6 +206,7 @@ class Features:
                 float(unc_nouns.max()) if len(unc_nouns) else 0.0,
                 float(unc_other.max()) if len(unc_other) else 0.0,
                 named_in(qv.reading.which, p.own) / 2 if qv.reading.which else 1.0,
+                float(bool(qv.figures & p.numbers) and bool(qv.asks & _ASKS_FOR_MORE)),
                 sum(p.bigrams[b] - own_bigrams[b] > 0 for b in qv.bigrams) / max(1, len(qv.bigrams)),
                 max(unknown_idf, default=0.0), sum(unknown_idf), float(bool(qv.unknown_names)), float(bool(qv.unknown_orgs)),
                 english, min(len(qv.text), 60) / 60,

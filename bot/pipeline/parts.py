@@ -11,10 +11,11 @@ from bot.pipeline.text import YEAR
 _CLAUSE_SPLIT = re.compile(r"[，,;；。？?!！]|还有|以及|另外")
 _ASKS = re.compile(r"多少|几|哪|什么|啥|谁|是否|有没有|怎么|如何|咋|how|what|when|who|where|which")
 _AND = "和|与|跟|及|同|、|还有|and"
+_TO = "到|至|和|与|跟|及|、"  # between the years of a list or a span (2009年到2012年)
 # Words that spread one question over the items before them: 各, 分别, 哪个多 …
 _DISTRIBUTIVE = re.compile(r"分别|各自|各|都|哪(个|年|项|一个|一年)|谁|相比|比较|一共|加起来|合计|差|对比")
 # A run of years joined by conjunctions: 2010年和2013年, 2009、2012年.
-_YEAR_RUN = re.compile(rf"(?:19|20)\d\d年?(?:\s*(?:{_AND}|,|，)\s*(?:19|20)\d\d年?)+")
+_YEAR_RUN = re.compile(rf"(?:19|20)\d\d年?(?:\s*(?:{_TO}|,|，)\s*(?:19|20)\d\d年?)+")
 
 
 def clauses(question: str) -> list[str]:
@@ -47,6 +48,7 @@ def per_year(question: str) -> list[str]:
 def per_item(question: str) -> list[str]:
     """For "A和B各/分别…" questions, one question per item, each with the shared rest
     (全国劳模和五一劳动奖章各评了多少人 → 全国劳模各评了多少人, 五一劳动奖章各评了多少人)."""
+    question = re.sub(r"[(（][^)）]{1,6}[)）]", "", question)  # 社区(村)和企业 → 社区和企业
     m = _DISTRIBUTIVE.search(question)
     if not m:
         return []
@@ -75,8 +77,26 @@ _SPREAD = re.compile(r"分别|各自|各|都")
 def _single(part: str) -> str:
     """A part of a spread or compared question, asked as a question of its own."""
     part = _COMPARE.sub(lambda m: f"{m.group(2)}多少{m.group(5)}", part)
-    part = re.sub(r"(差了?|相差|相比)(多少)", r"\2", part)
-    return _SPREAD.sub("", part)
+    part = re.sub(r"(差了?|相差|相比|降了?|下降了?|减少了?|升了?|增加了?|提高了?)(多少)", r"是\2", part)
+    part = re.sub(r"(一共|总共|合计|加起来)", "", part)
+    return _SPREAD.sub("", re.sub(r"从((?:19|20)\d\d年)", r"\1", part))
+
+
+def items(question: str) -> list[str]:
+    """What a question compares or adds up, in its order: its years (2010年, 2013年) or the
+    items of "A和B…" (县级帮扶中心, 乡镇帮扶站); [] when it names fewer than two."""
+    pair = _YEAR_PAIR.search(question)
+    if pair:
+        return [f"{pair.group(1)}年", f"{pair.group(3)}年"]
+    run = _YEAR_RUN.search(question)
+    if run:
+        return [f"{y}年" for y in dict.fromkeys(YEAR.findall(run.group(0)))]
+    split = per_item(question)
+    if len(split) == 2:
+        tail = question[_DISTRIBUTIVE.search(re.sub(r"[(（][^)）]{1,6}[)）]", "", question)).start():]
+        heads = [p[: len(p) - len(tail)] if p.endswith(tail) else p for p in split]
+        return [h for h in heads if h]
+    return []
 
 
 def topic(clause: str, article: str) -> str:

@@ -1,0 +1,158 @@
+"""Comparisons, totals, differences and ratios over the figures an answer cites.
+
+Only figures that stand in the cited facts are used: for each item the question compares (a
+year, or one of "A和B"), the figure of its fact whose words best match what is asked (新增工会组织
+in "哪年新增工会组织多"). The result is labelled as computed, and the number guard admits it only
+after computing it again from the quoted operands (`Computation.check`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from bot.pipeline.text import YEAR
+
+COMPARE = re.compile(r"(哪(个|年|项|一个|一年|边|种|家)|谁)[^，,。？?]{0,14}?(更)?(多|少|高|低|大|小)|多还是少|比较|对比|"
+                     r"which (is |was )?(more|less|higher|lower|bigger|smaller)")
+_SMALLER = re.compile(r"(少|低|小|less|lower|smaller)$")
+TOTAL = re.compile(r"一共|总共|合计|加起来|加在一起|共计|之和|总和|in total|altogether|combined")
+DIFFERENCE = re.compile(r"差(了|距)?多少|相差|差距|多(了|出)多少|少(了)?多少|(降|下降|减少|降低|升|上升|增加|提高|增长)了?多少|"
+                        r"how much (more|less|lower|higher)|difference")
+RATIO = re.compile(r"几倍|多少倍|是.{0,6}的几|times")
+# A figure of a fact: a number with the unit written after it, and the words before it.
+_FIGURE = re.compile(r"(\d+(?:\.\d+)?)(万|亿)?(余|多)?(个|项|名|人|场|次|条|家|元|%|倍)?")
+_WORDS = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Operand:
+    label: str      # the item it stands for (2010年, 县级帮扶中心)
+    number: str     # as the article writes it
+    unit: str
+
+
+@dataclass(frozen=True)
+class Computation:
+    """An operation on quoted figures and its result, as shown to the user."""
+
+    operation: str              # compare, total, difference, ratio
+    operands: tuple[Operand, ...]
+    result: str                 # the computed number ('' for a comparison)
+    smaller: bool = False       # a comparison that asks for the smaller (哪个少)
+
+    @property
+    def verdict(self) -> str:
+        """For a comparison: the item with the larger (or, if asked, the smaller) figure."""
+        values = [_value(o.number) for o in self.operands]
+        pick = (min if self.smaller else max)(range(len(values)), key=lambda i: values[i])
+        return self.operands[pick].label
+
+    def line(self) -> str:
+        """The arithmetic in one line: the article's figures, then what follows from them."""
+        unit = self.operands[0].unit
+        if self.operation == "compare":
+            shown = "，".join(f"{o.label}{o.number}{o.unit}" for o in self.operands)
+            return f"比较：{shown}；{self.verdict}更{'少' if self.smaller else '多'}。"
+        if self.operation == "total":
+            return f"合计（计算得出，非原文数字）：{' + '.join(o.number for o in self.operands)} = {self.result}{unit}"
+        ordered = sorted(self.operands, key=lambda o: _value(o.number), reverse=True)
+        if self.operation == "difference":
+            return f"相差（计算得出，非原文数字）：{ordered[0].number} − {ordered[1].number} = {self.result}{unit}"
+        return f"倍数（计算得出，非原文数字）：{ordered[0].number} ÷ {ordered[1].number} ≈ {self.result}"
+
+    def check(self) -> bool:
+        """Whether the result follows from the operands (the number guard asks this)."""
+        values = [_value(o.number) for o in self.operands]
+        if any(v is None for v in values):
+            return False
+        return self.operation == "compare" or self.result == _compute(self.operation, values)
+
+
+def operation(question: str) -> str:
+    """Which arithmetic a question asks for ('' for none)."""
+    for name, rx in (("difference", DIFFERENCE), ("ratio", RATIO), ("total", TOTAL), ("compare", COMPARE)):
+        if rx.search(question):
+            return name
+    return ""
+
+
+def compute(question: str, items: list[tuple[str, str]]) -> Computation | None:
+    """The computation a question asks for over `items` ((label, fact text) per compared item,
+    in the question's order), or None when it asks none or the figures do not line up."""
+    op = operation(question)
+    if not op or len(items) < 2:
+        return None
+    asked = _asked_words(question)
+    for label, _ in items:  # what is asked of every item, not the items' own words
+        asked = asked.replace(YEAR.sub("", label).strip("年"), "")
+    found = [_operand(label, text, asked) for label, text in items]
+    if any(f is None for f in found) or len({(text, pos) for (_, pos), (_, text) in zip(found, items)}) < len(found):
+        return None  # an item without a figure, or two items read off the same figure
+    operands = [o for o, _ in found]
+    if len({o.unit for o in operands}) != 1:
+        return None
+    if op in ("difference", "ratio") and len(operands) != 2:
+        return None
+    values = [_value(o.number) for o in operands]
+    if any(v is None for v in values):
+        return None
+    if op == "compare":
+        return Computation(op, tuple(operands), "", bool(_SMALLER.search(COMPARE.search(question).group(0))))
+    return Computation(op, tuple(operands), _compute(op, values))
+
+
+def _compute(op: str, values: list[Decimal]) -> str:
+    if op == "total":
+        result = sum(values)
+    elif op == "difference":
+        result = abs(values[0] - values[1])
+    else:
+        big, small = max(values), min(values)
+        if small == 0:
+            return ""
+        result = (big / small).quantize(Decimal("0.01"))
+    return _plain(result)
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _value(number: str) -> Decimal | None:
+    try:
+        return Decimal(number)
+    except InvalidOperation:
+        return None
+
+
+def _asked_words(question: str) -> str:
+    """The words of a question that say what is counted (years and question words removed)."""
+    text = YEAR.sub("", question)
+    text = re.sub(r"哪(个|年|项|一个|一年)?|谁|多少|几|更|多|少|一共|总共|合计|加起来|相差|差|比较|相比|是|的|了|呢|吗|啊|和|与|跟|"
+                  r"降|升|增加|减少|下降|提高", "", text)
+    return text
+
+
+def _operand(label: str, fact_text: str, asked: str) -> tuple[Operand, int] | None:
+    """The figure of a fact whose preceding words best match the item, then what is asked,
+    with its position in the fact."""
+    year = YEAR.fullmatch(label.rstrip("年"))
+    if year and label.rstrip("年") not in fact_text:
+        return None  # a year's figure comes only from a fact about that year
+    several_years = len(set(YEAR.findall(fact_text))) > 1
+    best, best_score = None, -1
+    for m in _FIGURE.finditer(fact_text):
+        number, big, _, unit = m.groups()
+        if fact_text[m.end():m.end() + 1] in "年月日" or (unit is None and not big and "." not in number):
+            continue  # a year or a date, or a bare whole number without a unit
+        before = fact_text[max(0, m.start() - 12):m.start()]
+        near = label in fact_text[max(0, m.start() - 14):m.start()]
+        if year and several_years and not near:
+            continue  # in 2006年的0.845、2009年的0.328, a year takes the figure after it
+        chars = set(_WORDS.findall(before))
+        score = 3 * sum(ch in label for ch in chars) + sum(ch in asked for ch in chars) + (10 if near else 0)
+        if score > best_score:
+            best, best_score = (Operand(label, number, (big or "") + (unit or "")), m.start()), score
+    return best
