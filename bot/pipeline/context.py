@@ -227,7 +227,9 @@ def _fact_topic(fact_text: str) -> str:
 
 
 def _strip_pronoun(text: str) -> str:
-    return _PRONOUN.sub("", text).strip() or text
+    """The follow-up without the pronoun that stood for the previous subject (这么做 stays: it
+    is the verb)."""
+    return _PERSON_PRONOUN.sub("", _THING_PRONOUN.sub("", text)).strip() or text
 
 
 class Conversations:

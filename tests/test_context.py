@@ -1,0 +1,78 @@
+"""Conversation context: which messages lean on the previous question, how they are read, and
+the memory's limits (expiry by time and by follow-ups, the LRU bound, /new)."""
+from bot.pipeline.context import LEANS, MAY_LEAN, STANDS, Conversations, Turn, core, is_followup, readings
+
+NAMES = {"people": ("贾向东", "曹晓斌"), "organizations": ("长钢", "西山煤电"), "places": ("山西", "汾阳", "阳泉", "广东")}
+ARTICLE = "2010年是以餐饮业为重点组建月期间全省新增工会组织1523个县级帮扶中心122个乡镇帮扶站1196个长钢的民主评议会"
+
+
+def turn(question, facts=("f",)):
+    return Turn(question, facts, 0.0)
+
+
+def texts(message, previous, fact=""):
+    return [r for r, _ in readings(message, turn(previous), NAMES, ARTICLE, 2013, fact)]
+
+
+def test_which_messages_lean_on_the_previous_question():
+    for message in ("那2011年呢", "人数呢", "他是干哪一行的", "为啥要这么做", "后来结果如何", "2013年勒", "前一年呢"):
+        assert is_followup(message) == LEANS, message
+    for message in ("煤矿百万吨死亡率降到多少了", "长钢亏了多少钱", "山西全省有多少工会会员"):
+        assert is_followup(message) == STANDS, message
+    # names no article name while the previous question did: may lean, and is also read alone
+    assert is_followup("评议结果咋算", "长钢的民主评议会开了几场", ("长钢",)) == MAY_LEAN
+    assert is_followup("评议结果咋算", "山西有多少工会会员", ("长钢",)) == STANDS
+
+
+def test_another_year_replaces_the_year():
+    assert texts("那2011年呢", "2010年组建月新增了多少工会组织")[0] == "2011年组建月新增了多少工会组织"
+    assert texts("前一年呢", "2012年组建月新增了多少工会组织")[0] == "2011年组建月新增了多少工会组织"
+    assert texts("去年呢", "2010年组建月新增了多少工会组织")[0] == "2012年组建月新增了多少工会组织"
+
+
+def test_another_place_or_name_replaces_its_kind():
+    assert texts("阳泉那次呢", "汾阳的财务现场推进会是什么时候开的")[0] == "阳泉的财务现场推进会是什么时候开的"
+    assert texts("那广东呢", "全省有多少工会会员")[0] == "广东全省有多少工会会员"  # Shanxi was implied
+
+
+def test_pronouns_take_the_subject_of_their_kind():
+    assert "贾向东是干哪一行的" in texts("他是干哪一行的", "谁是省电建二公司的焊工劳模", "省电建二公司焊工贾向东")
+    assert "长钢的民主评议会为啥要这么做" in texts("为啥要这么做", "长钢的民主评议会是什么时候第一次召开的")
+
+
+def test_another_subject_of_the_same_frame():
+    assert "乡镇帮扶中心有多少个" in texts("乡镇的呢", "县级帮扶中心有多少个")
+
+
+def test_a_follow_up_with_no_words_of_its_own_is_never_read_alone():
+    assert all(r != "那2009年的呢" for r in texts("那2009年的呢", "2010年组建月新增了多少工会组织"))
+    assert core("那2011年呢？") == "2011年"
+
+
+def test_context_expires_after_minutes_and_follow_ups():
+    now = [0.0]
+    memory = Conversations(minutes=10, followups=2, clock=lambda: now[0])
+    memory.remember("c", "q1", ("f",), followup=False)
+    now[0] = 9 * 60
+    assert memory.last("c").question == "q1"
+    now[0] = 11 * 60
+    assert memory.last("c") is None  # ten minutes passed
+    memory.remember("c", "q1", ("f",), followup=False)
+    memory.remember("c", "q2", ("f",), followup=True)
+    assert memory.last("c").followups == 1
+    memory.remember("c", "q3", ("f",), followup=True)
+    assert memory.last("c") is None  # two follow-ups used up
+    memory.remember("c", "q4", ("f",), followup=False)
+    assert memory.last("c").followups == 0  # a standalone question starts a new chain
+
+
+def test_memory_is_bounded_least_recently_used_first_and_new_clears():
+    memory = Conversations(chats=3)
+    for chat in "abcd":
+        memory.remember(chat, "q", ("f",), followup=False)
+    assert len(memory) == 3 and memory.last("a") is None
+    memory.last("b")  # b is used again: c is now the oldest
+    memory.remember("e", "q", ("f",), followup=False)
+    assert memory.last("c") is None and memory.last("b") is not None
+    memory.clear("b")
+    assert memory.last("b") is None
