@@ -11,7 +11,7 @@ import pytest
 
 from bot.engine import Engine
 from bot.telegram_bot import ALLOWED_UPDATES, build_application
-from fake_telegram import FakeTelegram
+from bot.testing.fake_telegram import FakeTelegram
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"

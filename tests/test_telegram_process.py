@@ -11,7 +11,7 @@ import time
 import pytest
 
 from conftest import ROOT
-from fake_telegram import FakeTelegram
+from bot.testing.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.slow
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"
