@@ -55,9 +55,10 @@ def cmd_explain(args) -> int:
 def cmd_index(args) -> int:
     """Build the index (always with --force; otherwise only when stale)."""
     from bot import lexicon
-    from bot.embedder import Embedder, weights_fingerprint
+    from bot.embedder import Embedder
     from bot.facts import load_facts
     from bot.index import build, is_current
+    from bot.knowledge.model_files import weights_fingerprint
 
     settings = _settings()
     lexicon.prepare(settings.index_dir / lexicon.CACHE)  # built once, used by every start

@@ -67,13 +67,39 @@ def fake_settings(tmp_path, facts_copy):
 
 
 @pytest.fixture(scope="session")
+def fake_verifier(tmp_path_factory):
+    """A verifier really trained once on the fake embedder's vectors of facts/ (~10 s)."""
+    from bot import index as index_mod
+    from bot.facts import load_facts
+    from bot.pipeline.verify import Model
+    from bot.settings import Settings
+
+    settings = Settings.from_env({}, index_dir=tmp_path_factory.mktemp("fake-index"), model="fake-embedder")
+    manifest = index_mod.build(load_facts(FACTS), FakeEmbedder(), settings, "name:fake-embedder", progress=False)
+    return Model.load(settings.index_dir / index_mod.CURRENT), manifest["verifier"]
+
+
+@pytest.fixture
+def quick_training(monkeypatch, fake_verifier):
+    """Index builds that reuse the session's trained verifier instead of fitting one: for tests
+    of the index itself (manifest, swap, staleness, embedding cache), ~0.1 s a build, not ~10 s."""
+    from bot import index as index_mod
+
+    monkeypatch.setattr(index_mod, "train_verifier", lambda base, index, rows: fake_verifier)
+
+
+@pytest.fixture(scope="session")
 def real_settings(tmp_path_factory):
-    """Settings for the real model, with an index built once into a session tmp dir."""
+    """Settings for the real model, over a copy of the project's index (`make test` brings it
+    up to date first); a copy that does not match is rebuilt, by a child process, at first load."""
     from bot.settings import Settings
 
     if not (MODEL / "modules.json").is_file():
         pytest.fail(f"model folder {MODEL} missing: run `make setup` first")
-    return Settings.from_env({}, index_dir=tmp_path_factory.mktemp("index"), on_stale="rebuild")
+    index_dir = tmp_path_factory.mktemp("index")
+    if (ROOT / "index").is_dir():
+        shutil.copytree(ROOT / "index", index_dir, symlinks=True, dirs_exist_ok=True)
+    return Settings.from_env({}, index_dir=index_dir, on_stale="rebuild")
 
 
 @pytest.fixture(scope="session")
@@ -90,3 +116,15 @@ def engine(real_settings):
     from bot.engine import Engine
 
     return Engine.load(real_settings)
+
+
+@pytest.fixture(scope="session")
+def uncached_engine(engine):
+    """A second engine over the same model, index and verifier, with the reply cache off: two
+    answers to one question from it are two computations, not one remembered reply."""
+    import dataclasses
+
+    from bot.engine import Engine
+
+    return Engine(dataclasses.replace(engine.settings, cache_size=0), engine.base, engine.embedder,
+                  engine.index, engine.verifier)

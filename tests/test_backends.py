@@ -13,10 +13,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot import index as index_mod
-from bot.embedder import ONNX_FILES, Embedder, weights_fingerprint
+from bot.embedder import Embedder
 from bot.engine import Engine
 from bot.errors import ConfigError, IndexStateError, ModelError
 from bot.facts import load_facts
+from bot.knowledge.model_files import ONNX_FILES, weights_fingerprint
 from bot.settings import Settings
 from conftest import FACTS, MODEL, ROOT
 from test_model_fidelity import SENTENCES
@@ -75,7 +76,7 @@ def tokenizers_pair():
     """tokenizer.json as the torch backend loads it, and the split form the ONNX backends use."""
     from tokenizers import Tokenizer
 
-    from bot.onnx_encoder import PieceTokenizer
+    from bot.knowledge.encoder import PieceTokenizer
 
     full = Tokenizer.from_file(str(MODEL / "tokenizer.json"))
     full.enable_truncation(512)
@@ -129,7 +130,7 @@ def test_special_token_strings_in_text_are_ordinary_characters(tokenizers_pair):
 
 
 def test_onnx_tokeniser_files_missing_name_the_fix(tmp_path):
-    from bot.onnx_encoder import PieceTokenizer
+    from bot.knowledge.encoder import PieceTokenizer
 
     with pytest.raises(FileNotFoundError, match="make setup"):
         PieceTokenizer(tmp_path, 512)
@@ -152,10 +153,10 @@ def test_weight_digest_is_remembered_and_redone_when_a_file_changes(tmp_path, mo
     first = weights_fingerprint(str(folder), "onnx-int8")
     assert first != weights_fingerprint(str(folder), "torch")
     calls = []
-    import bot.embedder as emb
+    import bot.knowledge.model_files as files
 
-    real = emb._sha256
-    monkeypatch.setattr(emb, "_sha256", lambda p: calls.append(p.name) or real(p))
+    real = files._sha256
+    monkeypatch.setattr(files, "_sha256", lambda p: calls.append(p.name) or real(p))
     assert weights_fingerprint(str(folder), "onnx-int8") == first and calls == []  # from the memo
     data = folder / "onnx" / "model_qint8_avx2.onnx_data"
     data.write_bytes(b"other int8 weights")
@@ -192,26 +193,36 @@ def _no_model():
     raise AssertionError("the model was loaded although every vector was cached")
 
 
+def _embedded(base) -> int:
+    """Texts a build embeds: each statement, way of asking and unanswerable question."""
+    return (len(base.facts) + sum(len(f.asked) + len(f.not_answered) for f in base.facts)
+            + len(base.out_of_scope))
+
+
+@pytest.mark.usefixtures("quick_training")
 def test_rebuild_reuses_cached_vectors_without_loading_the_model(fake_settings, fake_embedder):
     first = _build(fake_settings, fake_embedder)
-    assert first["reused"] == 0 and first["embedded"] == first["vectors"]
+    assert first["reused"] == 0 and first["embedded"] == _embedded(load_facts(fake_settings.facts_dir))
     vectors = index_mod.load(fake_settings.index_dir, {}, fake_embedder.dim).faiss.reconstruct_n(0, first["vectors"])
     again = _build(fake_settings, _no_model)
-    assert again["embedded"] == 0 and again["reused"] == first["vectors"]
+    assert again["embedded"] == 0 and again["reused"] == first["embedded"]
     rebuilt = index_mod.load(fake_settings.index_dir, {}, fake_embedder.dim).faiss.reconstruct_n(0, again["vectors"])
     assert np.array_equal(vectors, rebuilt)
 
 
+@pytest.mark.usefixtures("quick_training")
 def test_edited_fact_is_the_only_text_embedded_again(fake_settings, fake_embedder):
     _build(fake_settings, fake_embedder)
     path = fake_settings.facts_dir / "01-intro.yaml"
     text = path.read_text(encoding="utf-8")
     assert text.count("这篇文章叫什么题目？") == 1
-    path.write_text(text.replace("这篇文章叫什么题目？", "这篇文章的题目叫什么？"), encoding="utf-8")
+    assert "题目到底叫什么" not in text
+    path.write_text(text.replace("这篇文章叫什么题目？", "这篇文章的题目到底叫什么？"), encoding="utf-8")
     manifest = _build(fake_settings, fake_embedder)
-    assert manifest["embedded"] == 1 and manifest["reused"] == manifest["vectors"] - 1
+    assert manifest["embedded"] == 1 and manifest["reused"] == _embedded(load_facts(fake_settings.facts_dir)) - 1
 
 
+@pytest.mark.usefixtures("quick_training")
 def test_no_cache_embeds_everything_and_other_weights_start_fresh(fake_settings, fake_embedder):
     _build(fake_settings, fake_embedder)
     assert _build(fake_settings, fake_embedder, use_cache=False)["reused"] == 0
@@ -220,6 +231,7 @@ def test_no_cache_embeds_everything_and_other_weights_start_fresh(fake_settings,
     assert len(list((fake_settings.index_dir / index_mod.CACHE).glob("*.npz"))) == 1  # dead one dropped
 
 
+@pytest.mark.usefixtures("quick_training")
 def test_corrupt_cache_is_rebuilt_with_a_warning(fake_settings, fake_embedder, caplog):
     _build(fake_settings, fake_embedder)
     (cache,) = (fake_settings.index_dir / index_mod.CACHE).glob("*.npz")
@@ -229,6 +241,7 @@ def test_corrupt_cache_is_rebuilt_with_a_warning(fake_settings, fake_embedder, c
     assert _build(fake_settings, _no_model)["embedded"] == 0  # and it is whole again
 
 
+@pytest.mark.usefixtures("quick_training")
 def test_index_built_for_another_backend_is_stale(fake_settings, fake_embedder):
     _build(fake_settings, fake_embedder)
     manifest = json.loads((fake_settings.index_dir / "current" / "manifest.json").read_text())
@@ -254,14 +267,12 @@ class CountingEmbedder:
 
 
 def _engine(settings, embedder, **overrides):
-    _build(settings, embedder)
     settings = dataclasses.replace(settings, **overrides)
-    base = load_facts(settings.facts_dir)
-    expected = index_mod.expected_manifest(base.digest, settings.model, "fake-weights-" + settings.backend,
-                                           settings)
-    return Engine(settings, base, embedder, index_mod.load(settings.index_dir, expected, embedder.dim))
+    index_mod.build(load_facts(settings.facts_dir), embedder, settings, "name:" + embedder.name, progress=False)
+    return Engine.load(settings, embedder=embedder)
 
 
+@pytest.mark.usefixtures("quick_training")
 def test_repeated_question_in_either_script_is_answered_without_encoding(fake_settings, fake_embedder):
     counting = CountingEmbedder(fake_embedder)
     engine = _engine(fake_settings, counting)
@@ -274,6 +285,7 @@ def test_repeated_question_in_either_script_is_answered_without_encoding(fake_se
     assert engine.cache_info().hits == 1
 
 
+@pytest.mark.usefixtures("quick_training")
 def test_cache_size_zero_turns_the_cache_off(fake_settings, fake_embedder):
     counting = CountingEmbedder(fake_embedder)
     engine = _engine(fake_settings, counting, cache_size=0)

@@ -9,6 +9,9 @@ from bot.engine import Engine
 from bot.errors import IndexStateError
 from bot.facts import load_facts
 
+# These test the index, not the verifier: builds reuse the session's trained one (conftest).
+pytestmark = pytest.mark.usefixtures("quick_training")
+
 
 def build(settings, embedder):
     base = load_facts(settings.facts_dir)
@@ -19,7 +22,8 @@ def test_build_writes_manifest_and_counts(fake_settings, fake_embedder):
     manifest = build(fake_settings, fake_embedder)
     base = load_facts(fake_settings.facts_dir)
     assert manifest["facts"] == len(base.facts)
-    assert manifest["vectors"] == len(base.facts) + sum(len(f.questions) for f in base.facts)
+    assert manifest["vectors"] == len(base.facts) + sum(len(f.asked) for f in base.facts)
+    assert manifest["negatives"] == sum(len(f.not_answered) for f in base.facts) + len(base.out_of_scope)
     on_disk = index_mod.read_manifest(fake_settings.index_dir)
     for key in ("model", "weights_sha256", "dim", "facts_sha256", "tokenizer", "libraries", "built_at", "files"):
         assert key in on_disk, key
@@ -55,8 +59,12 @@ def test_stale_index_is_rebuilt_when_configured(fake_settings, fake_embedder):
     path = sorted(fake_settings.facts_dir.glob("0*.yaml"))[0]
     path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     settings = dataclasses.replace(fake_settings, on_stale="rebuild")
-    engine = Engine.load(settings, embedder=fake_embedder)
-    assert engine.index.manifest["facts_sha256"] == engine.base.digest
+    rebuilt = []
+    engine = Engine.load(settings, embedder=fake_embedder,
+                         builder=lambda s: rebuilt.append(build(s, fake_embedder)))
+    assert len(rebuilt) == 1 and engine.index.manifest["facts_sha256"] == engine.base.digest
+    assert Engine.load(settings, embedder=fake_embedder, builder=rebuilt.append).base.digest == engine.base.digest
+    assert len(rebuilt) == 1  # now current: not rebuilt again
 
 
 def test_other_tokenizer_is_a_mismatch(fake_settings, fake_embedder):
