@@ -134,7 +134,8 @@ ENV_NAMES = {
     "telegram_listen": "TELEGRAM_LISTEN", "telegram_port": "TELEGRAM_PORT",
     "telegram_admin_ids": "TELEGRAM_ADMIN_IDS", "telegram_allowed_chat_ids": "TELEGRAM_ALLOWED_CHAT_IDS",
     "telegram_questions_per_minute": "TELEGRAM_QUESTIONS_PER_MINUTE",
-    "telegram_read_timeout": "TELEGRAM_READ_TIMEOUT", "telegram_wire_log": "TELEGRAM_WIRE_LOG",
+    "telegram_read_timeout": "TELEGRAM_READ_TIMEOUT", "telegram_poll_read_timeout": "TELEGRAM_POLL_READ_TIMEOUT",
+    "telegram_wire_log": "TELEGRAM_WIRE_LOG",
     "data_dir": "QA_DATA_DIR", "data_retention_days": "QA_DATA_RETENTION_DAYS",
     "data_daily_cap": "QA_DATA_DAILY_CAP", "salt_file": "QA_SALT_FILE",
 }
@@ -188,6 +189,8 @@ class Settings:
     telegram_questions_per_minute: int = 20
     # Seconds to wait for Telegram's answer to a sent message (PTB's default is 5).
     telegram_read_timeout: float = 5.0
+    # Seconds to wait for getUpdates' answer beyond its 10 s long poll before polling again.
+    telegram_poll_read_timeout: float = 30.0
     # PTB's and httpx's own DEBUG lines: every API call's parameters and webhook bodies,
     # which include user names, ids and message texts. Off: those loggers stay at INFO.
     telegram_wire_log: bool = False
@@ -254,6 +257,8 @@ class Settings:
             telegram_questions_per_minute=_env_int(env, "TELEGRAM_QUESTIONS_PER_MINUTE",
                                                    d.telegram_questions_per_minute, 1, 10000),
             telegram_read_timeout=_env_float(env, "TELEGRAM_READ_TIMEOUT", d.telegram_read_timeout, 0.1, 300.0),
+            telegram_poll_read_timeout=_env_float(env, "TELEGRAM_POLL_READ_TIMEOUT", d.telegram_poll_read_timeout,
+                                                  0.1, 300.0),
             telegram_wire_log=_env_bool(env, "TELEGRAM_WIRE_LOG", d.telegram_wire_log),
             data_dir=_env_path(env, "QA_DATA_DIR", d.data_dir),
             data_retention_days=_env_int(env, "QA_DATA_RETENTION_DAYS", d.data_retention_days, 1, 3650),

@@ -28,6 +28,19 @@ async def wait_call(fake, method, timeout=20, predicate=None):
     return await asyncio.to_thread(fake.wait_for_call, method, timeout, predicate)
 
 
+class Held:
+    """The real engine, each answer held until the test sets `release`: a slow answer whose
+    end the test decides, instead of a sleep that guesses it."""
+
+    def __init__(self, real):
+        self.real, self.base, self.release = real, real.base, threading.Event()
+
+    def answer(self, question):
+        if not self.release.wait(30):
+            raise TimeoutError("the test never released the answer")
+        return self.real.answer(question)
+
+
 class LogWatch(logging.Handler):
     """Log records as they come, with a wait for one that contains a text."""
 
@@ -82,12 +95,12 @@ async def tg(engine, real_settings, tmp_path):
             raise RuntimeError("facts are broken: 99-bad.yaml: x: empty field 'text'")
         return Engine.load(holder["settings"], embedder=engine.embedder, rebuild=True)
 
-    async def start(**overrides):
+    async def start(poll_timeout=10, **overrides):
         holder["settings"] = dataclasses.replace(settings, **overrides)
         app = build_application(holder["settings"], engine, reload)
         await app.initialize()
         await app.post_init(app)
-        await app.updater.start_polling(poll_interval=0, timeout=10, allowed_updates=ALLOWED_UPDATES)
+        await app.updater.start_polling(poll_interval=0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES)
         await app.start()
         await asyncio.to_thread(fake.wait_for_poll, 10)
         holder["app"] = app

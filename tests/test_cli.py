@@ -53,8 +53,8 @@ def test_stale_index_is_a_clear_error(tmp_path):
 
 
 def test_bad_setting_is_a_clear_error():
-    out = run(["ask", "x"], env_extra={"QA_MIN_SCORE": "lots"})
-    assert out.returncode == 2 and "QA_MIN_SCORE must be a number" in out.stderr
+    out = run(["ask", "x"], env_extra={"QA_MIN_VERIFIED": "lots"})
+    assert out.returncode == 2 and "QA_MIN_VERIFIED must be a number" in out.stderr
 
 
 def test_check_reports_full_coverage():
