@@ -102,12 +102,14 @@ def _abstention(decision: Decision) -> str:
         return f"这篇文章讲的是山西的工会工作，没有提到{decision.reason[6:]}的情况。"
     if decision.reason.startswith("year:"):
         return "这篇文章没有提到那一年的情况，我不知道答案。"
+    if decision.unknown:
+        return f"文章没有提到{decision.unknown}。"
     if decision.subject and decision.missing:
         return f"文章没有提到{decision.subject}的{'、'.join(decision.missing)}。"
     if decision.missing:
         return f"文章没有提到{'、'.join(decision.missing)}。"
     if decision.subject:
-        return f"文章提到了{decision.subject}，但没有说到你问的这一点。"
+        return f"文章提到了{decision.subject}，但没有提到你问的这一点。"
     return "抱歉，这篇文章没有提到这个问题，我不知道答案。"
 
 

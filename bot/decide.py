@@ -32,8 +32,9 @@ class Decision:
     """What to reply with: the kind of reply, the facts it rests on, and why.
 
     `hits` are the cited facts' retrieval hits and `verdicts` their verifier scores, in
-    citation order. An abstention about something the article does name carries that
-    `subject` and the asked words no fact states (`missing`)."""
+    citation order. An abstention carries what it can say about why: a name the article
+    never uses (`unknown`), or the `subject` the article does name and the asked words it
+    never uses (`missing`)."""
 
     kind: str
     hits: tuple[Hit, ...] = ()
@@ -41,6 +42,7 @@ class Decision:
     verdicts: tuple[Verdict, ...] = ()
     subject: str = ""
     missing: tuple[str, ...] = ()
+    unknown: str = ""       # a name of the question the article never uses (太钢)
 
     @property
     def abstained(self) -> bool:

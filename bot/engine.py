@@ -17,9 +17,10 @@ from bot.facts import FactBase, load_facts, states_all
 from bot.knowledge.encoder import Encoder
 from bot.knowledge.model_files import weights_fingerprint
 from bot.normalize import clean, expand_english, normalize, strip_noise
+from bot.pipeline.lookup import figures_asked, stating
 from bot.pipeline.parts import parts as split_parts
-from bot.pipeline.verify import Verifier
-from bot.retrieve import Retriever
+from bot.pipeline.verify import Verdict, Verifier
+from bot.retrieve import Hit, Retriever
 from bot.scope import Scope
 
 logger = logging.getLogger(__name__)
@@ -183,6 +184,11 @@ class Engine:
         out_of_scope = self.scope.unknown(text)
         if out_of_scope:
             return Examined(Part(text, (), ()), (), None, out_of_scope)
+        figures = figures_asked(text)
+        facts = stating(figures, self.base.facts) if figures else []
+        if facts:  # the question is an article figure: the facts that state it, found exactly
+            hits = tuple(Hit(f.id, 1.0, 1.0, 1.0, 1.0) for f in facts[:2])
+            return Examined(Part(text, hits, tuple(Verdict(f.id, 1.0) for f in facts[:2])), (), None, "")
         whole, reading = self.examine(text, clock)
         parts = tuple(self.examine(p, clock)[0] for p in split_parts(text))
         return Examined(whole, parts, reading, "")
@@ -194,7 +200,8 @@ class Engine:
         if decision.kind == ABSTAIN and examined.reading is not None and examined.whole.verdicts:
             top = max(examined.whole.verdicts, key=lambda v: v.p)
             subject, missing = self.verifier.gap(examined.reading, top.fact_id)
-            decision = dataclasses.replace(decision, subject=subject, missing=missing)
+            unknown = examined.reading.unknown_names[0] if examined.reading.unknown_names else ""
+            decision = dataclasses.replace(decision, subject=subject, missing=missing, unknown=unknown)
         return decision
 
     def _without_repeats(self, decision: Decision) -> Decision:

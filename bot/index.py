@@ -186,8 +186,8 @@ def build(base: FactBase, embedder, settings, weights: str, progress: bool = Tru
         dense, tuple(ids["rows"]), bm25, tuple(ids["docs"]), manifest, vectors[n_pos:],
         tuple(ids["negatives"]), tuple(ids["texts"]), tuple(ids["negative_texts"])), vectors[:n_pos])
     seconds = _write(Path(settings.index_dir), dense, ids, bm25, manifest, vectors[n_pos:], model.save)
-    manifest |= {"build_seconds": round(time.perf_counter() - t0, 2),
-                 "embed_seconds": round(t_embed, 2), "embedded": embedded, "reused": len(texts) - embedded}
+    manifest |= {"build_seconds": round(time.perf_counter() - t0, 2), "embed_seconds": round(t_embed, 2),
+                 "texts": len(texts), "embedded": embedded, "reused": len(texts) - embedded}
     logger.debug("index written in %.2fs", seconds)
     return manifest
 

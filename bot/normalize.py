@@ -7,8 +7,9 @@ import unicodedata
 
 _SPACE = re.compile(r"\s+")
 # Bumped whenever normalize() gives another text for the same input, so older indexes are stale.
-# 2: Chinese numerals to digits (cn2an).
-VERSION = 2
+# 2: Chinese numerals to digits (cn2an). 3: trailing sentence punctuation and combining marks dropped.
+VERSION = 3
+_TRAILING = re.compile(r"[\s?!.。！？~～…]+$")
 
 
 @functools.lru_cache(maxsize=1)
@@ -19,11 +20,12 @@ def _t2s():
 
 
 def clean(text: str) -> str:
-    """Drop what can never carry meaning: surrogates, control and format characters."""
+    """Drop what can never carry meaning in a question: surrogates, control and format
+    characters, and combining marks (工\u0301会 is 工会)."""
     out = []
     for ch in text:
         cat = unicodedata.category(ch)
-        if cat == "Cs" or (cat in ("Cc", "Cf") and ch not in "\t\n\r"):
+        if cat in ("Cs", "Mn") or (cat in ("Cc", "Cf") and ch not in "\t\n\r"):
             continue
         out.append(ch)
     return "".join(out)
@@ -39,10 +41,11 @@ def strip_noise(text: str) -> str:
 
 def normalize(text: str) -> str:
     """Fold `text` for matching: traditional → simplified, NFKC (full-width → half-width),
-    case folding, Chinese numerals to digits, and whitespace collapsed to single spaces."""
+    case folding, Chinese numerals to digits, whitespace collapsed to single spaces, and
+    the question or full stop at the end dropped (it says nothing about what is asked)."""
     text = unicodedata.normalize("NFKC", clean(text))
     text = _t2s().convert(text)
-    return numerals(_SPACE.sub(" ", text.casefold()).strip())
+    return numerals(_TRAILING.sub("", _SPACE.sub(" ", text.casefold()).strip()))
 
 
 # A run of Chinese numeral characters, optionally a percentage (百分之…) or a decimal (…点…).

@@ -58,34 +58,28 @@ def facts_copy(tmp_path):
     return dst
 
 
+# A few fact files with their training data: enough for an index and a verifier, quick to build.
+SMALL_FACTS = ("meta.yaml", "article.txt", "glossary.yaml", "01-intro.yaml", "12-priorities.yaml")
+
+
 @pytest.fixture
-def fake_settings(tmp_path, facts_copy):
+def small_facts(tmp_path):
+    """Two fact files of facts/ (and the first 40 general out-of-scope questions) in a tmp dir."""
+    dst = tmp_path / "small-facts"
+    dst.mkdir()
+    for name in SMALL_FACTS:
+        shutil.copy(FACTS / name, dst / name)
+    lines = (FACTS / "out-of-scope.yaml").read_text(encoding="utf-8").splitlines()
+    (dst / "out-of-scope.yaml").write_text("\n".join(lines[:42]) + "\n", encoding="utf-8")
+    return dst
+
+
+@pytest.fixture
+def fake_settings(tmp_path, small_facts):
     from bot.settings import Settings
 
-    return Settings.from_env({}, facts_dir=facts_copy, index_dir=tmp_path / "index",
+    return Settings.from_env({}, facts_dir=small_facts, index_dir=tmp_path / "index",
                              model="fake-embedder", on_stale="fail")
-
-
-@pytest.fixture(scope="session")
-def fake_verifier(tmp_path_factory):
-    """A verifier really trained once on the fake embedder's vectors of facts/ (~10 s)."""
-    from bot import index as index_mod
-    from bot.facts import load_facts
-    from bot.pipeline.verify import Model
-    from bot.settings import Settings
-
-    settings = Settings.from_env({}, index_dir=tmp_path_factory.mktemp("fake-index"), model="fake-embedder")
-    manifest = index_mod.build(load_facts(FACTS), FakeEmbedder(), settings, "name:fake-embedder", progress=False)
-    return Model.load(settings.index_dir / index_mod.CURRENT), manifest["verifier"]
-
-
-@pytest.fixture
-def quick_training(monkeypatch, fake_verifier):
-    """Index builds that reuse the session's trained verifier instead of fitting one: for tests
-    of the index itself (manifest, swap, staleness, embedding cache), ~0.1 s a build, not ~10 s."""
-    from bot import index as index_mod
-
-    monkeypatch.setattr(index_mod, "train_verifier", lambda base, index, rows: fake_verifier)
 
 
 @pytest.fixture(scope="session")

@@ -70,7 +70,8 @@ ROWS = [
     ("ask with nothing after it", "/ask", "abstain", None),
     ("bare figure", "61428", "answer", "61428"),
     ("full-width digits", "６１４２８", "answer", "61428"),
-    ("Chinese numerals", "六万一千四百二十八", "abstain", None),  # not converted: see README
+    ("Chinese numerals", "六万一千四百二十八", "answer", "61428"),
+    ("Chinese numerals, asked", "六万一千四百二十八是什么数字", "answer", "61428"),
     ("traditional and simplified mixed", "山西工會会员有多少人", "answer", "7706467"),
     ("traditional only", "煤礦百萬噸死亡率2012年是多少", "answer", "0.09"),
     ("full-width letters", "ＳＨＡＮＸＩ工会会员", "answer", "7706467"),

@@ -9,9 +9,6 @@ from bot.engine import Engine
 from bot.errors import IndexStateError
 from bot.facts import load_facts
 
-# These test the index, not the verifier: builds reuse the session's trained one (conftest).
-pytestmark = pytest.mark.usefixtures("quick_training")
-
 
 def build(settings, embedder):
     base = load_facts(settings.facts_dir)
@@ -23,7 +20,12 @@ def test_build_writes_manifest_and_counts(fake_settings, fake_embedder):
     base = load_facts(fake_settings.facts_dir)
     assert manifest["facts"] == len(base.facts)
     assert manifest["vectors"] == len(base.facts) + sum(len(f.asked) for f in base.facts)
-    assert manifest["negatives"] == sum(len(f.not_answered) for f in base.facts) + len(base.out_of_scope)
+    negatives = sum(len(f.not_answered) for f in base.facts) + len(base.out_of_scope)
+    assert manifest["negatives"] == negatives > 0
+    assert manifest["texts"] == manifest["vectors"] + negatives == manifest["embedded"]
+    verifier = manifest["verifier"]
+    assert verifier["questions"]["not_answerable"] == negatives
+    assert 0.5 < verifier["pair_auc"] <= 1 and set(verifier["by_threshold"]) >= {"0.5"}
     on_disk = index_mod.read_manifest(fake_settings.index_dir)
     for key in ("model", "weights_sha256", "dim", "facts_sha256", "tokenizer", "libraries", "built_at", "files"):
         assert key in on_disk, key

@@ -2,7 +2,7 @@ from bot.normalize import clean, normalize
 
 
 def test_traditional_folds_to_simplified():
-    assert normalize("山西現在有多少個工會組織？") == "山西现在有多少个工会组织?"
+    assert normalize("山西現在有多少個工會組織？") == "山西现在有多少个工会组织"
 
 
 def test_full_width_digits_and_letters_fold_to_half_width():

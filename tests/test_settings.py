@@ -8,13 +8,13 @@ from bot.settings import Settings
 
 
 def test_defaults_and_overrides():
-    s = Settings.from_env({"QA_MIN_SCORE": "0.5", "TELEGRAM_ADMIN_IDS": "1, 2;3", "QA_TOP_K": "4"})
-    assert s.min_score == 0.5 and s.telegram_admin_ids == (1, 2, 3) and s.top_k == 4
+    s = Settings.from_env({"QA_MIN_VERIFIED": "0.5", "TELEGRAM_ADMIN_IDS": "1, 2;3", "QA_TOP_K": "4"})
+    assert s.min_verified == 0.5 and s.telegram_admin_ids == (1, 2, 3) and s.top_k == 4
 
 
 @pytest.mark.parametrize("env, message", [
-    ({"QA_MIN_SCORE": "high"}, "QA_MIN_SCORE must be a number"),
-    ({"QA_MIN_SCORE": "2"}, "QA_MIN_SCORE must be between"),
+    ({"QA_MIN_VERIFIED": "high"}, "QA_MIN_VERIFIED must be a number"),
+    ({"QA_MIN_VERIFIED": "2"}, "QA_MIN_VERIFIED must be between"),
     ({"QA_TOP_K": "2.5"}, "QA_TOP_K must be a whole number"),
     ({"QA_FUSION": "sum"}, "QA_FUSION must be one of"),
     ({"QA_INDEX_DIR": "idx\x00evil"}, "QA_INDEX_DIR contains a NUL byte"),

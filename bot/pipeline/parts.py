@@ -24,7 +24,8 @@ def clauses(question: str) -> list[str]:
 
 
 # Two years each with the same words after them: 2010年组建月和2013年组建月.
-_YEAR_PAIR = re.compile(rf"((?:19|20)\d\d)年?([\u4e00-\u9fff]{{1,6}}?)(?:{_AND})((?:19|20)\d\d)年?\2")
+_YEAR_PAIR = re.compile(rf"((?:19|20)\d\d)年?([\u4e00-\u5e73\u5e75-\u9fff][\u4e00-\u9fff]{{0,5}}?)(?:{_AND})"
+                        rf"((?:19|20)\d\d)年?\2")  # \u5e74 is 年
 
 
 def per_year(question: str) -> list[str]:

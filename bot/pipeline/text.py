@@ -119,7 +119,7 @@ def names_in(reading: Reading) -> list[str]:
     organisation's kind (晋煤集团 → 晋煤, 太原地铁公司 → 地铁)."""
     out, tokens = [], reading.tokens
     for i, (word, tag) in enumerate(tokens):
-        if not _CJK.fullmatch(word) or _NOT_A_NAME.search(word):
+        if not _CJK.fullmatch(word) or _NOT_A_NAME.search(word) or _ORG_KIND.fullmatch(word):
             continue
         nxt = tokens[i + 1][0] if i + 1 < len(tokens) else ""
         if len(word) >= 2 and (tag.startswith(_PROPER) or _ORG_KIND.fullmatch(nxt)):

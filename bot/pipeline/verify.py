@@ -106,7 +106,7 @@ class Verifier:
         article, own = self.model.article, self.model.profiles[fact_id].own
         names = sorted((n for n in article.names if n in qv.text and n not in _GENERAL),
                        key=lambda n: (n in own, len(n)), reverse=True)
-        subject = names[0] if names else ""
+        subject = _widen(names[0], qv.text, article.text) if names else ""
         missing, run = [], ""
         for word, tag in qv.reading.tokens:
             if (_CJK_WORD.fullmatch(word) and word not in STOPWORDS and tag.startswith(("n", "vn"))
@@ -123,3 +123,15 @@ class Verifier:
         row = self.features.pairs(qv, [fact_id])[0]
         return {name: round(float(v), 4) for name, v in zip(NAMES, row) if not math.isnan(v)}
 
+
+
+def _widen(name: str, question: str, article: str) -> str:
+    """The name grown, character by character, while the question's run of Chinese around it
+    still stands in the article (西山 → 西山煤电集团 in 西山煤电集团去年利润有多少)."""
+    start = question.find(name)
+    end = start + len(name)
+    while end < len(question) and _CJK_WORD.fullmatch(question[end]) and question[start:end + 1] in article:
+        end += 1
+    while start > 0 and _CJK_WORD.fullmatch(question[start - 1]) and question[start - 1:end] in article:
+        start -= 1
+    return question[start:end]
