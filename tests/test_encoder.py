@@ -48,6 +48,8 @@ def test_serving_vectors_equal_the_sentence_transformers_path(both_paths, texts,
     serving, reference = both_paths
     texts = texts()
     assert len(texts) > 100
+    if serving.backend != "onnx-int8":  # the served backend on every text, fp32 on every third
+        texts = texts[::3]
     ours, theirs = serving.encode(texts, prompt), reference.encode(texts, prompt)
     assert ours.shape == theirs.shape and ours.dtype == np.float32
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
