@@ -31,7 +31,8 @@ def cmd_ask(args) -> int:
     engine = _engine(_settings())
     if args.json:
         for line in sys.stdin:
-            answer = engine.answer(line.rstrip("\r\n"))
+            question, chat = _json_line(line.rstrip("\r\n"))
+            answer = engine.answer(question, chat=chat)
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         return 0
     if not args.question:
@@ -41,6 +42,20 @@ def cmd_ask(args) -> int:
     for q in questions:
         print(engine.answer(q).answer, flush=True)
     return 0
+
+
+def _json_line(line: str) -> tuple[str, str | None]:
+    """A plain line is a question on its own; a JSON object {"chat": ..., "question": ...} is a
+    turn of that chat's conversation (chats may be interleaved)."""
+    if line.lstrip().startswith("{"):
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            return line, None
+        if isinstance(obj, dict) and isinstance(obj.get("question"), str):
+            chat = obj.get("chat")
+            return obj["question"], None if chat is None else str(chat)
+    return line, None
 
 
 def cmd_explain(args) -> int:
@@ -90,14 +105,17 @@ def cmd_index(args) -> int:
 
 def cmd_check(args) -> int:
     """Validate the facts and report figure coverage."""
-    from bot.facts import load_facts, missing_figures
+    from bot.facts import load_facts, missing_figures, thin_training
 
     base = load_facts(_settings().facts_dir)
-    missing = missing_figures(base)
-    print(f"{len(base.facts)} facts valid; {len(missing)} article figure token(s) not carried")
+    missing, thin = missing_figures(base), thin_training(base)
+    print(f"{len(base.facts)} facts valid; {len(missing)} article figure token(s) not carried; "
+          f"{len(thin)} fact(s) with too little training data")
     for token in missing:
         print(f"  missing: {token}")
-    return 1 if missing else 0
+    for fact in thin:
+        print(f"  thin: {fact}")
+    return 1 if missing or thin else 0
 
 
 def cmd_chat(args) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.decide import ABSTAIN, ANSWER, CHITCHAT, HELP, REFUSE, Decision
 from bot.facts import FactBase
@@ -34,6 +34,7 @@ class Reply:
     lead: tuple[str, ...]           # the direct answer, figures first; or the abstention text
     citations: tuple[Citation, ...] = ()
     suggestions: tuple[str, ...] = ()
+    understood: str = ""            # how a follow-up was read, shown first (the user's own words)
 
     @property
     def abstained(self) -> bool:
@@ -52,7 +53,8 @@ def render(reply: Reply, html_mode: bool) -> str:
     """Plain text or Telegram HTML; both show the same characters to the reader."""
     esc = html.escape if html_mode else (lambda s: s)
     bold = (lambda s: f"<b>{esc(s)}</b>") if html_mode else (lambda s: s)
-    lines = [bold(reply.lead[0]) if reply.kind == ANSWER else esc(reply.lead[0])]
+    lines = [f"（理解为：{esc(reply.understood)}？）"] if reply.understood else []
+    lines += [bold(reply.lead[0]) if reply.kind == ANSWER else esc(reply.lead[0])]
     lines += [esc(line) for line in reply.lead[1:]]
     if reply.citations:
         lines += ["", "📖 原文"]
@@ -67,9 +69,10 @@ def render(reply: Reply, html_mode: bool) -> str:
 def check_numbers(reply: Reply, base: FactBase) -> None:
     """Raise UnsupportedNumber if the reply states a number its citations do not contain.
 
-    Allowed sources: the cited quotes, their section headings, and the article's year."""
+    Allowed sources: the cited quotes, their section headings, and the article's year. The
+    line saying how a follow-up was read restates the user's words and is not checked."""
     sources = [c.quote for c in reply.citations] + [c.section for c in reply.citations]
-    bad = unsupported_numbers(reply.text, sources, base.allowed_numbers)
+    bad = unsupported_numbers(render(replace(reply, understood=""), html_mode=False), sources, base.allowed_numbers)
     if bad:
         raise UnsupportedNumber(f"reply states {', '.join(sorted(set(bad)))} not found in its quotes")
 

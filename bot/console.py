@@ -1,9 +1,12 @@
-"""Interactive console chat: the same answers a Telegram user gets, in a terminal."""
+"""Interactive console chat: the same answers, follow-ups and commands a Telegram user gets."""
 from __future__ import annotations
 
 import sys
 
-BANNER = ("《{title}》问答（{year}年）。直接输入问题，回车发送；输入 /quit 或按 Ctrl-D 退出。")
+from bot.adapters import commands
+
+BANNER = ("《{title}》问答（{year}年）。直接输入问题，回车发送；/help 查看命令；输入 /quit 或按 Ctrl-D 退出。")
+CHAT = "console"  # one conversation per console session
 
 
 def run_console(engine, stdin=None, stdout=None) -> int:
@@ -22,4 +25,15 @@ def run_console(engine, stdin=None, stdout=None) -> int:
             return 0
         if not line or line.strip() in ("/quit", "/exit", "退出"):
             return 0
-        print(engine.answer(line.rstrip("\r\n")).answer + "\n", file=stdout, flush=True)
+        print(respond(engine, line.rstrip("\r\n")) + "\n", file=stdout, flush=True)
+
+
+def respond(engine, text: str) -> str:
+    """A command's reply, or the answer to a question in the console's conversation."""
+    command = commands.parse(text)
+    if command is None:
+        return engine.answer(text, chat=CHAT).answer
+    if command.name == "new":
+        engine.conversations.clear(CHAT)
+    extra = (("quit", "退出"),)
+    return "\n".join(commands.reply(command, engine.base.meta, extra=extra))

@@ -11,14 +11,17 @@ from dataclasses import asdict, dataclass, field
 from bot import index as index_mod
 from bot import lexicon
 from bot.compose import Reply, compose
-from bot.decide import ABSTAIN, Decision, Part, classify, decide
+from bot.decide import ABSTAIN, ANSWER, Decision, Part, classify, decide
 from bot.errors import IndexStateError
 from bot.facts import FactBase, load_facts, states_all
 from bot.knowledge.encoder import Encoder
 from bot.knowledge.model_files import weights_fingerprint
 from bot.normalize import clean, expand_english, normalize, strip_noise
+from bot.pipeline.adapt import adapt
+from bot.pipeline.context import SHAPED, Conversations, is_followup, readings
 from bot.pipeline.lookup import figures_asked, stating
 from bot.pipeline.parts import parts as split_parts
+from bot.pipeline.text import places
 from bot.pipeline.verify import Verdict, Verifier
 from bot.retrieve import Hit, Retriever
 from bot.scope import Scope
@@ -48,11 +51,17 @@ class Answer:
     reason: str = ""
     html: str = field(default="", repr=False)  # the same reply as Telegram HTML
     timings_ms: dict = field(default_factory=dict)
+    chat: str | None = None                     # the conversation it was asked in, if any
+    understood_as: str = ""                     # how a follow-up was read, when it was rewritten
 
     def to_json(self) -> dict:
         d = asdict(self)
         d["facts"] = [asdict(f) for f in self.facts]
         del d["html"]
+        if self.chat is None:
+            del d["chat"]
+        if not self.understood_as:
+            del d["understood_as"]
         return d
 
 
@@ -92,8 +101,15 @@ def load_encoder(settings):
 class Engine:
     """Facts, model, index and verifier, loaded once; `answer()` is safe to call from threads."""
 
-    def __init__(self, settings, base: FactBase, embedder, index, verifier: Verifier):
+    def __init__(self, settings, base: FactBase, embedder, index, verifier: Verifier,
+                 conversations: Conversations | None = None):
         self.settings, self.base, self.embedder, self.index = settings, base, embedder, index
+        # Kept across reloads: a reloaded engine is given the old one's conversations.
+        self.conversations = conversations or Conversations(
+            settings.context_minutes, settings.context_followups, settings.context_chats)
+        meta = base.meta
+        self._names = {"people": meta.people, "organizations": meta.organizations,
+                       "places": meta.places + places()}
         self.retriever = Retriever(index, embedder, base, settings)
         self.verifier = verifier
         self.scope = Scope(normalize(base.article), base.meta.year)
@@ -103,7 +119,8 @@ class Engine:
         self._reply_prepared = functools.lru_cache(maxsize=settings.cache_size)(self._reply_uncached)
 
     @classmethod
-    def load(cls, settings, embedder=None, rebuild: bool = False, builder=None) -> "Engine":
+    def load(cls, settings, embedder=None, rebuild: bool = False, builder=None,
+             conversations: Conversations | None = None) -> "Engine":
         """Load facts, model, index and verifier; on a stale index rebuild (per settings, or
         when `rebuild`) or fail. `builder(settings)` rebuilds; by default `python -m bot
         index` in a child process, so that the build libraries (sentence-transformers,
@@ -125,7 +142,7 @@ class Engine:
             verifier = Verifier.load(idx)
         except (OSError, ValueError, KeyError) as exc:
             raise IndexStateError(f"the verifier beside the index cannot be read ({exc}): {index_mod.FIX}") from exc
-        engine = cls(settings, base, embedder, idx, verifier)
+        engine = cls(settings, base, embedder, idx, verifier, conversations)
         engine._reply_uncached(engine.prepare(WARM_UP))  # load the lazy dictionaries now, not on a user's time
         return engine
 
@@ -136,10 +153,14 @@ class Engine:
         text = normalize(strip_noise(clean(question)[: limit * 4]))[:limit]
         return expand_english(text, self.base.glossary)
 
+    def vector(self, text: str):
+        """A prepared text's e5 vector, mapped by the learned adapter as the index rows are."""
+        return adapt(self.verifier.model.adapter, self.embedder.queries([text])[0])
+
     def examine(self, text: str, clock: _Clock | None = None) -> tuple[Part, object]:
         """Retrieve and verify one prepared text: its Part, and the verifier's reading of it."""
         clock = clock or _Clock()
-        vector = self.embedder.queries([text])[0]
+        vector = self.vector(text)
         clock.lap("encode")
         hits = tuple(self.retriever.search(text, vector))
         clock.lap("retrieve")
@@ -190,7 +211,7 @@ class Engine:
             hits = tuple(Hit(f.id, 1.0, 1.0, 1.0, 1.0) for f in facts[:2])
             return Examined(Part(text, hits, tuple(Verdict(f.id, 1.0) for f in facts[:2])), (), None, "")
         whole, reading = self.examine(text, clock)
-        parts = tuple(self.examine(p, clock)[0] for p in split_parts(text))
+        parts = tuple(self.examine(p, clock)[0] for p in split_parts(text, self.scope.article))
         return Examined(whole, parts, reading, "")
 
     def decision(self, examined: "Examined", settings=None) -> Decision:
@@ -215,14 +236,44 @@ class Engine:
         return dataclasses.replace(decision, hits=tuple(decision.hits[i] for i in keep),
                                    verdicts=tuple(decision.verdicts[i] for i in keep))
 
-    def answer(self, question: str) -> Answer:
-        """Answer one question; never raises for any input string."""
+    def follow(self, chat: str, question: str) -> tuple[Reply, Decision, dict, str]:
+        """Answer in a conversation: a follow-up is read against the chat's last answered
+        question (each reading retrieved and verified; the one the verifier trusts most wins),
+        a standalone question on its own; an answer becomes the chat's context. Returns the
+        reply, decision, timings and the reading shown to the user ('' when none)."""
+        text = self.prepare(question)
+        previous = self.conversations.last(chat)
+        if previous is None or classify(text) or not is_followup(text):
+            reply, decision, timings = self.reply(question)
+            if reply.kind == ANSWER:
+                self.conversations.remember(chat, text, tuple(h.fact_id for h in decision.hits), False)
+            return reply, decision, timings, ""
+        fact = self.base.by_id(previous.facts[0]).text if previous.facts else ""
+        options = readings(text, previous, self._names, self.scope.article, self.base.meta.year, fact)
+        tried = [(reading, rule, *self._reply_prepared(reading)) for reading, rule in options]
+        answered = [t for t in tried if t[3].kind == ANSWER]
+        reading, rule, reply, decision, timings = (
+            max(answered, key=lambda t: max(v.p for v in t[3].verdicts)) if answered else tried[0])
+        if reply.kind == ANSWER:  # a reading of the previous question's shape is the next context
+            keep = reading if rule in SHAPED else previous.question
+            self.conversations.remember(chat, keep, tuple(h.fact_id for h in decision.hits), True)
+        # A reading is shown when it answered, or when it keeps the previous question's shape.
+        shown = reading if reading != text and (reply.kind == ANSWER or rule in SHAPED) else ""
+        return dataclasses.replace(reply, understood=shown), decision, timings, shown
+
+    def answer(self, question: str, chat: str | None = None) -> Answer:
+        """Answer one question, in the conversation `chat` if given; never raises for any input
+        string."""
         t0 = time.perf_counter()
-        reply, decision, timings = self.reply(question)
+        if chat is None:
+            reply, decision, timings = self.reply(question)
+            understood = ""
+        else:
+            reply, decision, timings, understood = self.follow(chat, question)
         ms = (time.perf_counter() - t0) * 1000
         facts = tuple(FactRef(v.fact_id, v.p) for v in decision.verdicts) if not reply.abstained else ()
         timings = {stage: round(ms, 2) for stage, ms in ({s: 0.0 for s in STAGES} | timings).items()}
         logger.debug("decision=%s reason=%s facts=%s latency_ms=%.1f timings=%s", reply.kind, decision.reason,
                      ",".join(f.id for f in facts) or "-", ms, timings)
         return Answer(question, reply.text, reply.abstained, facts, round(ms, 1), reply.kind,
-                      decision.reason, reply.html, timings)
+                      decision.reason, reply.html, timings, chat, understood)

@@ -54,6 +54,61 @@ def load_cases(path: Path) -> list[Case]:
     return cases
 
 
+@dataclass(frozen=True)
+class Conversation:
+    """A chat of several turns; the first stands alone, the others may lean on it."""
+
+    style: str
+    turns: tuple[Case, ...]
+
+
+def load_conversations(path: Path) -> list[Conversation]:
+    """The `conversations:` part of a set: [{style, turns: [{q, any|all|abstain}]}]."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    out = []
+    for n, item in enumerate(data.get("conversations", []) or []):
+        turns = []
+        for t in item.get("turns", []):
+            abstain = bool(t.get("abstain"))
+            if not abstain and not t.get("any") and not t.get("all"):
+                raise ValueError(f"{path}: conversation {n + 1}: a turn needs any, all or abstain: {t.get('q')!r}")
+            turns.append(Case(str(t["q"]), not abstain, item.get("style", "other"),
+                              tuple(map(str, t.get("any", []))), tuple(map(str, t.get("all", [])))))
+        out.append(Conversation(str(item.get("style", "other")), tuple(turns)))
+    return out
+
+
+def run_conversations(engine, conversations: list[Conversation], prefix: str = "eval") -> list[tuple[int, Outcome]]:
+    """Every turn answered in its own chat, in order; (turn number, outcome) per turn."""
+    out = []
+    for n, conv in enumerate(conversations):
+        chat = f"{prefix}-{n}"
+        engine.conversations.clear(chat)
+        for i, case in enumerate(conv.turns):
+            ans = engine.answer(case.q, chat=chat)
+            out.append((i, Outcome(case, ans.answer, ans.abstained, is_correct(case, ans.answer, ans.abstained),
+                                   ans.latency_ms, None, ans.reason, [f.id for f in ans.facts],
+                                   ans.abstained or faithful(ans, engine.base))))
+    return out
+
+
+def summarize_conversations(turns: list[tuple[int, Outcome]]) -> dict:
+    """Follow-up turns right per style, first turns, and figure fidelity."""
+    follow = [o for i, o in turns if i > 0]
+    by_style: dict[str, list[Outcome]] = {}
+    for o in follow:
+        by_style.setdefault(o.case.label, []).append(o)
+    answered = [o for _, o in turns if not o.abstained]
+    return {
+        "conversations": len([1 for i, _ in turns if i == 0]),
+        "first_turns_right": _ratio(sum(o.correct for i, o in turns if i == 0), sum(1 for i, _ in turns if i == 0)),
+        "follow_ups_right": _ratio(sum(o.correct for o in follow), len(follow)),
+        "by_style": {k: {"n": len(v), "right": _ratio(sum(o.correct for o in v), len(v))}
+                     for k, v in sorted(by_style.items())},
+        "figure_fidelity": _ratio(sum(o.faithful for o in answered), len(answered)),
+    }
+
+
 def is_correct(case: Case, answer: str, abstained: bool) -> bool:
     if not case.in_scope:
         return abstained
@@ -82,7 +137,8 @@ def run(engine, cases: list[Case]) -> list[Outcome]:
         rank = None
         if case.in_scope:
             relevant = relevant_facts(case, engine.base)
-            ranked = engine.retriever.search(engine.prepare(case.q), k=len(engine.base.facts))
+            text = engine.prepare(case.q)
+            ranked = engine.retriever.search(text, engine.vector(text), k=len(engine.base.facts))
             rank = next((i for i, h in enumerate(ranked, 1) if h.fact_id in relevant), None)
         outcomes.append(Outcome(case, ans.answer, ans.abstained, is_correct(case, ans.answer, ans.abstained),
                                 ans.latency_ms, rank, ans.reason, [f.id for f in ans.facts],
@@ -163,6 +219,8 @@ def _covers(case: Case, decision, base) -> bool:
 
 
 def faithful(answer, base) -> bool:
-    """Whether every number of an answer stands in its cited quotes or their sections."""
+    """Whether every number of an answer stands in its cited quotes or their sections (the
+    line restating how a follow-up was read is the user's own words, as for the number guard)."""
     sources = " ".join(base.by_id(f.id).quote_text + base.by_id(f.id).section for f in answer.facts)
-    return set(numbers_in(answer.answer)) <= set(numbers_in(sources)) | base.allowed_numbers
+    text = answer.answer.split("\n", 1)[1] if answer.understood_as else answer.answer
+    return set(numbers_in(text)) <= set(numbers_in(sources)) | base.allowed_numbers

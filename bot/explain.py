@@ -16,7 +16,7 @@ def explain(engine, question: str) -> dict:
     examined = engine.examine_all(text)
     report["out_of_scope"] = examined.out_of_scope
     for part in (examined.whole, *examined.parts):
-        reading = engine.verifier.read(part.text, engine.embedder.queries([part.text])[0])
+        reading = engine.verifier.read(part.text, engine.vector(part.text))
         p = {v.fact_id: v.p for v in part.verdicts}
         report["parts"].append({
             "text": part.text,
@@ -26,6 +26,7 @@ def explain(engine, question: str) -> dict:
                 "id": h.fact_id, "dense": round(h.dense, 4), "bm25": round(h.lexical, 4),
                 "fused": round(h.confidence, 4), "verified": p.get(h.fact_id),
                 "statement": engine.base.by_id(h.fact_id).text,
+                "uncovered": engine.verifier.uncovered(reading, h.fact_id),
                 "features": engine.verifier.explain(reading, h.fact_id),
             } for h in part.hits],
         })
@@ -47,5 +48,7 @@ def render(report: dict) -> str:
         for c in part["candidates"]:
             v = "   -  " if c["verified"] is None else f"{c['verified']:.3f} "
             lines.append(f"  {v}   {c['dense']:.3f}  {c['bm25']:.3f}  {c['fused']:.3f}  {c['id']}: {c['statement'][:48]}")
+            if c["uncovered"]:
+                lines.append(f"{'':34}words the fact does not use: {', '.join(c['uncovered'])}")
     lines += ["", "reply:", report["reply"]]
     return "\n".join(lines)

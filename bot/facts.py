@@ -73,6 +73,15 @@ class Meta:
     year: int
     authors: str
     sections: tuple[str, ...]
+    people: tuple[str, ...] = ()          # the people, places and organisations the article names
+    places: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()
+    summary: str = ""                     # what the article covers, in a phrase
+    examples: tuple[str, ...] = ()        # questions shown to a new user
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.people + self.places + self.organizations
 
 
 @dataclass(frozen=True)
@@ -202,7 +211,9 @@ def _load_meta(facts_dir: Path) -> Meta:
     try:
         raw = _yaml(path.read_text(encoding="utf-8"))
         return Meta(raw["title"], raw["paper"], int(raw["year"]), raw.get("authors", ""),
-                    tuple(raw["sections"]))
+                    tuple(raw["sections"]), _as_tuple(raw.get("people")), _as_tuple(raw.get("places")),
+                    _as_tuple(raw.get("organizations")), str(raw.get("summary") or ""),
+                    _as_tuple(raw.get("examples")))
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
         raise FactsError(f"{path}: cannot read metadata ({exc})") from None
 
@@ -253,6 +264,7 @@ def load_facts(facts_dir: Path) -> FactBase:
     article = squeeze(article_raw)
     facts, seen = [], {}
     glossary, problems = _load_glossary(facts_dir, article)
+    problems += [f"meta.yaml: {name!r} is not in the article" for name in meta.names if squeeze(name) not in article]
     files = _fact_files(facts_dir)
     for path in files:
         items, errs = _read_yaml_list(path)

@@ -23,6 +23,7 @@ from bot.lexical import VERSION as LEXICAL_VERSION
 from bot.lexical import tokenize
 from bot.normalize import VERSION as NORMALIZE_VERSION
 from bot.normalize import normalize
+from bot.pipeline.adapt import adapt
 from bot.pipeline.verify import VERSION as VERIFIER_VERSION
 
 logger = logging.getLogger(__name__)
@@ -142,11 +143,12 @@ def _embed(texts: list[str], prompts: list[str], embedder, cache: EmbeddingCache
     return vectors, len(missing)
 
 
-def train_verifier(base: FactBase, index: Index, rows: np.ndarray):
-    """The verifier fitted on this build's vectors (imports scikit-learn: build path only)."""
+def train_verifier(base: FactBase, index: Index, rows: np.ndarray, negatives: np.ndarray):
+    """The adapter and verifier fitted on this build's raw vectors (imports torch, scikit-learn
+    and LightGBM: build path only)."""
     from bot.knowledge.training import train
 
-    return train(base, index, rows)
+    return train(base, index, rows, negatives)
 
 
 def build(base: FactBase, embedder, settings, weights: str, progress: bool = True,
@@ -171,8 +173,6 @@ def build(base: FactBase, embedder, settings, weights: str, progress: bool = Tru
     t_embed = time.perf_counter() - t0
     n_pos = len(entries) - len(negatives)
     dim = vectors.shape[1]
-    dense = faiss.IndexFlatIP(dim)
-    dense.add(vectors[:n_pos])
     docs = [fact_document(f) for f in base.facts]
     bm25 = bm25s.BM25()
     bm25.index([tokenize(d, settings.tokenizer) for d in docs], show_progress=False)
@@ -182,10 +182,13 @@ def build(base: FactBase, embedder, settings, weights: str, progress: bool = Tru
     }
     ids = {"rows": rows[:n_pos], "texts": texts[:n_pos], "docs": [f.id for f in base.facts],
            "negatives": [owner for owner, _ in negatives], "negative_texts": [q for _, q in negatives]}
-    model, manifest["verifier"] = train_verifier(base, Index(
-        dense, tuple(ids["rows"]), bm25, tuple(ids["docs"]), manifest, vectors[n_pos:],
-        tuple(ids["negatives"]), tuple(ids["texts"]), tuple(ids["negative_texts"])), vectors[:n_pos])
-    seconds = _write(Path(settings.index_dir), dense, ids, bm25, manifest, vectors[n_pos:], model.save)
+    raw = Index(None, tuple(ids["rows"]), bm25, tuple(ids["docs"]), manifest, vectors[n_pos:],
+                tuple(ids["negatives"]), tuple(ids["texts"]), tuple(ids["negative_texts"]))
+    model, manifest["verifier"] = train_verifier(base, raw, vectors[:n_pos], vectors[n_pos:])
+    dense = faiss.IndexFlatIP(dim)  # the rows as compared: mapped by the learned adapter
+    dense.add(adapt(model.adapter, vectors[:n_pos]))
+    seconds = _write(Path(settings.index_dir), dense, ids, bm25, manifest, adapt(model.adapter, vectors[n_pos:]),
+                     model.save)
     manifest |= {"build_seconds": round(time.perf_counter() - t0, 2), "embed_seconds": round(t_embed, 2),
                  "texts": len(texts), "embedded": embedded, "reused": len(texts) - embedded}
     logger.debug("index written in %.2fs", seconds)

@@ -89,11 +89,9 @@ class Retriever:
                 out[i] -= 1
         return out
 
-    def search(self, question: str, vector: np.ndarray | None = None, k: int | None = None) -> list[Hit]:
-        """The `k` (default: settings.top_k) best facts for a normalised question."""
+    def search(self, question: str, vector: np.ndarray, k: int | None = None) -> list[Hit]:
+        """The `k` (default: settings.top_k) best facts for a normalised question and its vector."""
         s = self.settings
-        if vector is None:
-            vector = self.embedder.queries([question])[0]
         dense = self.dense_scores(vector)
         lexical = self.lexical_scores(question)
         dense_norm = np.clip((dense - s.dense_floor) / (1 - s.dense_floor), 0, 1)

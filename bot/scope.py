@@ -9,6 +9,7 @@ class Scope:
     """The article's years and places, read once."""
 
     def __init__(self, article: str, year: int):
+        self.article = article.replace(" ", "")
         self.years = set(YEAR.findall(article)) | {str(year)}
         self.places = tuple(p for p in places() if p not in article)
 

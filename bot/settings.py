@@ -129,6 +129,8 @@ ENV_NAMES = {
     "rrf_k": "QA_RRF_K", "min_verified": "QA_MIN_VERIFIED", "top_k": "QA_TOP_K",
     "max_question_chars": "QA_MAX_QUESTION_CHARS", "on_stale": "QA_ON_STALE", "threads": "QA_THREADS",
     "backend": "QA_BACKEND", "cache_size": "QA_CACHE_SIZE", "engine_workers": "QA_ENGINE_WORKERS",
+    "context_minutes": "QA_CONTEXT_MINUTES", "context_followups": "QA_CONTEXT_FOLLOWUPS",
+    "context_chats": "QA_CONTEXT_CHATS",
     "telegram_token": "TELEGRAM_BOT_TOKEN", "telegram_api_base_url": "TELEGRAM_API_BASE_URL",
     "telegram_webhook_url": "TELEGRAM_WEBHOOK_URL", "telegram_webhook_secret": "TELEGRAM_WEBHOOK_SECRET",
     "telegram_listen": "TELEGRAM_LISTEN", "telegram_port": "TELEGRAM_PORT",
@@ -165,6 +167,11 @@ class Settings:
     min_verified: float = 0.5
     # Candidates retrieved, and verified, per question (and per part of a multi-part one).
     top_k: int = 6
+    # Conversation context (per chat, in memory only): how long and for how many follow-ups a
+    # chat's last answered question is remembered, and for how many chats at most.
+    context_minutes: float = 30.0
+    context_followups: int = 5
+    context_chats: int = 10000
     max_question_chars: int = 300
     # What happens when the index is stale: "rebuild" or "fail".
     on_stale: str = "fail"
@@ -239,6 +246,9 @@ class Settings:
             number_bonus=_env_float(env, "QA_NUMBER_BONUS", d.number_bonus, 0.0, 1.0),
             rrf_k=_env_int(env, "QA_RRF_K", d.rrf_k, 1, 1000),
             min_verified=_env_float(env, "QA_MIN_VERIFIED", d.min_verified, 0.0, 1.0),
+            context_minutes=_env_float(env, "QA_CONTEXT_MINUTES", d.context_minutes, 0.0, 10080.0),
+            context_followups=_env_int(env, "QA_CONTEXT_FOLLOWUPS", d.context_followups, 0, 100),
+            context_chats=_env_int(env, "QA_CONTEXT_CHATS", d.context_chats, 1, 10_000_000),
             top_k=_env_int(env, "QA_TOP_K", d.top_k, 1, 50),
             max_question_chars=_env_int(env, "QA_MAX_QUESTION_CHARS", d.max_question_chars, 20, 10000),
             on_stale=_env_choice(env, "QA_ON_STALE", d.on_stale, ("rebuild", "fail")),

@@ -27,7 +27,7 @@ from bot.settings import Settings  # noqa: E402
 SWEEP = [0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8]
 
 
-def markdown(summary: dict, outcomes, sweep_rows=None, compare_rows=None) -> str:
+def markdown(summary: dict, outcomes, sweep_rows=None, compare_rows=None, turns=()) -> str:
     acc, ab, rt, lat = summary["accuracy"], summary["abstention"], summary["retrieval"], summary["latency_ms"]
     s = summary["settings"]
     lines = ["# Evaluation report", "",
@@ -58,6 +58,19 @@ def markdown(summary: dict, outcomes, sweep_rows=None, compare_rows=None) -> str
         for r in compare_rows:
             lines.append(f"| {r['fusion']} | {r['tokenizer']} | {r['question_prompt']} | {r['in_scope']:.1%} | "
                          f"{r['abstention']:.1%} | {r['hit@1']:.1%} | {r['mrr']:.3f} |")
+    if turns:
+        c = summary["conversations"]
+        lines += ["", "## Conversations", "",
+                  f"- {c['conversations']} conversations; first turns right {c['first_turns_right']:.1%}; "
+                  f"follow-ups right {c['follow_ups_right']:.1%}; figure fidelity {c['figure_fidelity']:.1%}", "",
+                  "| follow-up style | n | right |", "|---|---|---|"]
+        lines += [f"| {k} | {v['n']} | {v['right']:.1%} |" for k, v in c["by_style"].items()]
+        bad = [(i, o) for i, o in turns if not o.correct]
+        lines += ["", f"### Turns that failed ({len(bad)})", ""]
+        for i, o in bad:
+            want = "abstain" if not o.case.in_scope else f"any={list(o.case.any)} all={list(o.case.all)}"
+            lines.append(f"- [{o.case.label}, turn {i + 1}] **{o.case.q}** — expected {want}; reply: "
+                         f"{o.answer.replace(chr(10), ' ⏎ ')[:240]}")
     failures = [o for o in outcomes if not o.correct]
     lines += ["", f"## Failures ({len(failures)})", ""]
     for o in failures:
@@ -121,10 +134,14 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING)
     settings = Settings.from_env()
     cases = ev.load_cases(args.set)
+    conversations = ev.load_conversations(args.set)
     engine = Engine.load(settings)
     t0 = time.perf_counter()
     outcomes = ev.run(engine, cases)
     summary = ev.summarize(outcomes, settings)
+    turns = ev.run_conversations(engine, conversations) if conversations else []
+    if turns:
+        summary["conversations"] = ev.summarize_conversations(turns)
     summary["eval_seconds"] = round(time.perf_counter() - t0, 1)
     sweep_rows = ev.sweep(engine, cases, SWEEP) if args.sweep else None
     compare_rows = compare(settings, cases) if args.compare else None
@@ -132,9 +149,20 @@ def main() -> int:
     (args.out / "eval.json").write_text(json.dumps(
         summary | {"sweep": sweep_rows, "compare": compare_rows,
                    "failures": [{"q": o.case.q, "label": o.case.label, "reply": o.answer, "reason": o.reason}
-                                for o in outcomes if not o.correct]}, ensure_ascii=False, indent=2))
-    (args.out / "eval.md").write_text(markdown(summary, outcomes, sweep_rows, compare_rows))
-    chart(summary, args.out / "eval-styles.png")
+                                for o in outcomes if not o.correct],
+                   "conversation_failures": [{"turn": i, "q": o.case.q, "style": o.case.label, "reply": o.answer}
+                                             for i, o in turns if not o.correct]}, ensure_ascii=False, indent=2))
+    (args.out / "eval.md").write_text(markdown(summary, outcomes, sweep_rows, compare_rows, turns))
+    if outcomes:
+        chart(summary, args.out / "eval-styles.png")
+    if turns:
+        c = summary["conversations"]
+        print(f"conversations {c['conversations']} | first turns {c['first_turns_right']:.1%} | "
+              f"follow-ups {c['follow_ups_right']:.1%} | fidelity {c['figure_fidelity']:.1%}")
+        for key, v in c["by_style"].items():
+            print(f"  follow-up {key:<14} {v['right']:6.1%}  (n={v['n']})")
+    if not outcomes:
+        return 0
     acc = summary["accuracy"]
     print(f"in-scope {acc['in_scope']:.1%} | abstention {acc['out_of_scope_abstention']:.1%} | "
           f"abstain P {summary['abstention']['precision']:.1%} R {summary['abstention']['recall']:.1%} | "

@@ -20,13 +20,13 @@ from bot.facts import squeeze
 from bot.normalize import normalize
 from bot.numbers import numbers_in
 from bot.pipeline.text import (ASKS, YEAR, Article, bigrams, figure_classes, idf, named_in, names_in,
-                               read, sounds_in, states, syllables, unit_of)
+                               neighbours, org_names_in, read, sounds_in, states, syllables, unit_of)
 
 NAMES = (
     "dense", "dense_statement", "dense_gap", "dense_best", "negative_own", "negative_any",
     "dense_minus_negative", "answerable", "uncovered_text", "uncovered_doc", "uncovered_doc_max",
     "uncovered_noun_max", "uncovered_other_max", "which_named",
-    "bigram_doc", "unknown_max", "unknown_sum", "unknown_name", "english",
+    "bigram_doc", "unknown_max", "unknown_sum", "unknown_name", "unknown_org", "english",
     "length", "year_match", "year_mismatch", "unit_mismatch", "place_mismatch",
     *(f"asks_{k}" for k in ASKS), *(f"unmet_{k}" for k in ASKS),
 )
@@ -64,7 +64,7 @@ class FactProfile:
 
 def profile_facts(base) -> tuple[Article, dict[str, FactProfile]]:
     """The article's vocabulary and every fact's profile (build time: jieba over every text)."""
-    article = Article.of(normalize(squeeze(base.article)))
+    article = Article.of(normalize(squeeze(base.article)), base.meta)
     profiles = {}
     for fact in base.facts:
         own = normalize(squeeze(fact.text + fact.quote_text))
@@ -76,7 +76,7 @@ def profile_facts(base) -> tuple[Article, dict[str, FactProfile]]:
             grams.update(bigrams(text))
         profiles[fact.id] = FactProfile(
             own, syllables(own), words, grams, frozenset(YEAR.findall(own)), frozenset(numbers_in(own)),
-            frozenset(figure_classes(normalize(fact.text))), frozenset(states(own, article.places, reading)))
+            frozenset(figure_classes(normalize(fact.text))), frozenset(states(own, article)))
     return article, profiles
 
 
@@ -95,6 +95,7 @@ class QuestionView:
     asks: frozenset[str]
     unknown: list[str]            # words neither the article nor any fact's questions use
     unknown_names: list[str]      # names (people, places, organisations) the article never uses
+    unknown_orgs: list[str]       # of them, those named as an organisation (王庄煤矿 → 王庄)
     row_sims: np.ndarray
     negative_sims: np.ndarray
     answerable: float
@@ -123,13 +124,17 @@ class Features:
         self._starts = np.cumsum([0] + [len(profiles[fid].rows) for fid in self._ids[:-1]])
 
     def question(self, text: str, vector: np.ndarray, leave_out: dict | None = None,
-                 answerable: float | None = None) -> QuestionView:
-        """Read a prepared question. `leave_out` (training only): {"rows", "negatives", "fact",
-        "words", "bigrams"} removes the question's own entries from what it is compared with."""
+                 answerable: float | None = None, sims: tuple | None = None) -> QuestionView:
+        """Read a prepared question. Training only: `leave_out` ({"rows", "negatives", "fact",
+        "words", "bigrams"}) removes the question's own entries from what it is compared with,
+        and `sims` gives its similarities to the rows and negatives, computed for many at once."""
         leave_out = leave_out or {}
         reading = read(text)
-        row_sims = self.rows @ vector
-        negative_sims = self.negatives @ vector if len(self.negatives) else np.zeros(0, np.float32)
+        if sims is not None:
+            row_sims, negative_sims = sims
+        else:
+            row_sims = self.rows @ vector
+            negative_sims = self.negatives @ vector if len(self.negatives) else np.zeros(0, np.float32)
         if len(leave_out.get("rows", ())):
             row_sims = row_sims.copy()
             row_sims[leave_out["rows"]] = -1.0
@@ -143,10 +148,10 @@ class Features:
         return QuestionView(
             text, reading.words, np.array([idf(w) for w in reading.words], dtype=np.float32),
             bigrams(text), frozenset(YEAR.findall(text)), frozenset(numbers_in(text)), unit_of(text),
-            tuple(p for p in self.article.places if p in text),
+            tuple(p for p in self.article.places if p in text and p not in ("山西", "全省")),
             frozenset(k for k, rx in ASKS.items() if rx.search(text)), unknown,
             [n for n in names_in(reading) if not self.article.knows(n)],
-            row_sims, negative_sims, answerable, reading, leave_out)
+            [n for n in org_names_in(reading) if not self.article.knows(n)], row_sims, negative_sims, answerable, reading, leave_out)
 
     def _answerable(self, vector: np.ndarray) -> float:
         """P(some fact answers this question), from its vector alone (out-of-scope learned from examples)."""
@@ -154,6 +159,11 @@ class Features:
             return 0.5
         weights, bias = self.answerable_model
         return float(1 / (1 + math.exp(-(float(vector @ weights) + bias))))
+
+    def uncovered(self, qv: QuestionView, fact_id: str) -> list[str]:
+        """The question's words that neither the fact nor any way of asking it uses."""
+        p = self.profiles[fact_id]
+        return [w for w in qv.words if not _stated(w, p, qv.text) and p.words[w] <= 0]
 
     def dense_by_fact(self, qv: QuestionView) -> dict[str, float]:
         """Every fact's best cosine over its rows (statement and ways of asking it)."""
@@ -178,7 +188,7 @@ class Features:
             mine = qv.leave_out.get("fact") == fid
             own_words = qv.leave_out.get("words", Counter()) if mine else Counter()
             own_bigrams = qv.leave_out.get("bigrams", Counter()) if mine else Counter()
-            in_text = np.array([w in p.own or sounds_in(w, p.own_pinyin) for w in qv.words], dtype=bool)
+            in_text = np.array([_stated(w, p, qv.text) for w in qv.words], dtype=bool)
             in_doc = np.array([t or p.words[w] - own_words[w] > 0 for w, t in zip(qv.words, in_text)], dtype=bool)
             uncovered = qv.weights[~in_doc]
             nouns = np.array([w in qv.reading.nouns for w in qv.words], dtype=bool)
@@ -192,7 +202,7 @@ class Features:
                 float(unc_other.max()) if len(unc_other) else 0.0,
                 named_in(qv.reading.which, p.own) / 2 if qv.reading.which else 1.0,
                 sum(p.bigrams[b] - own_bigrams[b] > 0 for b in qv.bigrams) / max(1, len(qv.bigrams)),
-                max(unknown_idf, default=0.0), sum(unknown_idf), float(bool(qv.unknown_names)),
+                max(unknown_idf, default=0.0), sum(unknown_idf), float(bool(qv.unknown_names)), float(bool(qv.unknown_orgs)),
                 english, min(len(qv.text), 60) / 60,
                 float(bool(qv.years) and qv.years <= p.years), float(bool(qv.years - p.years)),
                 float(bool(qv.unit) and not COMPATIBLE[qv.unit] & p.classes),
@@ -200,3 +210,11 @@ class Features:
                 *(float(k in qv.asks) for k in ASKS), *(float(k in qv.asks and k not in p.states) for k in ASKS),
             ]
         return out
+
+
+def _stated(word: str, profile: FactProfile, text: str) -> bool:
+    """Whether the fact's statement or quote uses a question's word, as written, as it sounds,
+    or (a one-character word) with a neighbouring character of the question."""
+    if word in profile.own or sounds_in(word, profile.own_pinyin):
+        return True
+    return any(w in profile.own or sounds_in(w, profile.own_pinyin) for w in neighbours(word, text))

@@ -8,7 +8,7 @@ import re
 from bot.lexicon import cut
 from bot.pipeline.text import YEAR
 
-_CLAUSE_SPLIT = re.compile(r"[，,;；。？?!！]|还有|以及|另外|又")
+_CLAUSE_SPLIT = re.compile(r"[，,;；。？?!！]|还有|以及|另外")
 _ASKS = re.compile(r"多少|几|哪|什么|啥|谁|是否|有没有|怎么|如何|咋|how|what|when|who|where|which")
 _AND = "和|与|跟|及|同|、|还有|and"
 # Words that spread one question over the items before them: 各, 分别, 哪个多 …
@@ -79,12 +79,24 @@ def _single(part: str) -> str:
     return _SPREAD.sub("", part)
 
 
-def parts(question: str) -> list[str]:
+def topic(clause: str, article: str) -> str:
+    """The longest start of a clause that the article also says (五一表彰有哪些特点 → 五一表彰)."""
+    end = 0
+    while end < len(clause) and re.match(r"[\u4e00-\u9fff]", clause[end]) and clause[:end + 1] in article:
+        end += 1
+    return clause[:end] if end >= 2 else ""
+
+
+def parts(question: str, article: str = "") -> list[str]:
     """Every separately asked part, clause by clause and then per year or item; [] when the
-    question asks one thing."""
+    question asks one thing. A later clause is also asked with the first clause's topic in
+    front (五一表彰有哪些特点，名额怎么变的 → …, 五一表彰名额怎么变的), for when it leaves the topic out."""
     out = []
     pieces = clauses(question)
-    for piece in pieces if len(pieces) > 1 else [question]:
+    lead = topic(pieces[0], article) if len(pieces) > 1 and article else ""
+    for n, piece in enumerate(pieces if len(pieces) > 1 else [question]):
         split = [_single(p) for p in per_year(piece) or per_item(piece)]
         out += split or ([piece] if len(pieces) > 1 else [])
+        if n and lead and lead not in piece:
+            out.append(lead + piece)
     return list(dict.fromkeys(p for p in out if p != question))

@@ -31,9 +31,16 @@ ASKS = {
     "person": re.compile(r"谁|哪位|什么人|哪些人|叫什么名字|名字|\bwho\b|\bwhom\b"),
     "org": re.compile(r"哪个(单位|部门|企业|公司|集团|机构|组织)|哪家|什么(单位|部门|机构|组织)|which (company|organi)"),
     "count": re.compile(r"多少|几[^乎]|how many|how much|number of"),
-    "breakdown": re.compile(r"其中|分别|分布|各(个|自)?(市|县|区|单位|企业|行业)|男女|占多少|多少是|比例|"
+    "breakdown": re.compile(r"其中|分别|分布|各(个|自)?(市|县|区|单位|企业|行业)|男女|占.{0,4}(多少|比例|百分之)|多少是|"
                             r"\d+[^，,。？?]{0,10}(中|里|当中)[^，,。？?]{0,10}(多少|几)"),
     "why": re.compile(r"为什么|为啥|为何|原因|目的|\bwhy\b"),
+    # A person's particulars, which the article never gives (age, origin, schooling, contact).
+    "personal": re.compile(r"哪里人|哪儿人|哪的人|籍贯|老家|出生|多大年纪|多大岁数|多大了|年龄|几岁|岁数|毕业于|"
+                           r"哪个学校|电话|手机|联系方式|住址|家住|邮箱|\bhow old\b|\bborn\b|hometown|phone number"),
+    "detail": re.compile(r"具体|详细|内容是|写了(什么|啥)|说了(什么|啥)|都叫什么|叫什么名字|全称|哪几[项个条种]|哪两[项个条种]"),
+    # The items of something the fact may only count: 10项救助金是哪十项, 四权是哪四权.
+    "list": re.compile(r"哪[几两二三四五六七八九十\d]+[项个种条类件方面权站句]?|具体是哪些|都有哪些|都是哪些|分别是(什么|哪)|"
+                       r"都是什么|都叫什么|包括哪些|有哪些|哪些方面|\bwhich (ones|items)\b|\blist\b"),
     "how": re.compile(r"怎么(?!样)|怎样(?!了)|如何|咋(?!样)|什么(办法|措施|方法|做法|方式)|\bhow\b(?! (many|much))"),
     "effect": re.compile(r"效果|成效|结果|影响|作用|成果|成绩|怎么样|咋样|好不好|\boutcome|\bresult|\beffect"),
 }
@@ -42,6 +49,8 @@ _STATES = {
     "count": re.compile(r"\d|[一二两三四五六七八九十百千万]+[个项次人名届条场家批种级大]"),
     "breakdown": re.compile(r"其中|分别|\d.{0,12}、.{0,12}\d"),
     "why": re.compile(r"为了|因为|由于|旨在|目的|为此|针对|为.{1,12}(而|，)"),
+    "detail": re.compile(r"[^、]{1,12}、[^、]{1,12}、|“[^”]{2,40}”|[:：]"),
+    "list": re.compile(r"[^、，。]{1,16}、[^、，。]{1,16}、|一是.{2,40}二是|[:：].{2,30}[；;]"),
     "how": re.compile(r"通过|采取|实行|实施|坚持|推行|建立|开展|以.{1,20}为|办法|措施|制度|机制|做法"),
     "effect": re.compile(r"使|成效|效果|好转|提高|下降|降低|增加|推广|肯定|赞誉|实现|达到|获得|荣获|被授予"),
 }
@@ -90,9 +99,15 @@ class Reading:
     which: str = ""                       # the noun an interrogative asks about (哪个行业 → 行业)
 
 
+# 几场, 多少个, 几年: a question word with its measure word asks, it names nothing.
+_ASKING = re.compile(r"^(几|多少)[个项次条场届名人位家座所批种处篇份件回年月天号岁倍块]?$")
+
+
+@functools.lru_cache(maxsize=16384)
 def read(text: str) -> Reading:
+    """jieba's reading of a normalised text (remembered: the same question is read once)."""
     tokens = tuple((w.word, w.flag) for w in posseg().cut(text))
-    words = [w for w, _ in tokens if w.strip() and w not in STOPWORDS
+    words = [w for w, _ in tokens if w.strip() and w not in STOPWORDS and not _ASKING.match(w)
              and (_CJK.fullmatch(w) or (_EN.fullmatch(w) and len(w) > 2))]
     nouns = frozenset(w for w, t in tokens if w in words and t.startswith(("n", "vn")))
     which = ""
@@ -112,6 +127,13 @@ def named_in(noun: str, text: str) -> int:
         before = text[m.start() - 1] if m.start() else ""
         found = max(found, 1 if not before or before in _FUNCTION_BEFORE else 2)
     return found
+
+
+def org_names_in(reading: Reading) -> list[str]:
+    """Words directly before an organisation's kind (王庄煤矿 → 王庄, 太原地铁公司 → 地铁)."""
+    tokens = reading.tokens
+    return [w for i, (w, _) in enumerate(tokens[:-1]) if len(w) >= 2 and _CJK.fullmatch(w)
+            and not _NOT_A_NAME.search(w) and not _ORG_KIND.fullmatch(w) and _ORG_KIND.fullmatch(tokens[i + 1][0])]
 
 
 def names_in(reading: Reading) -> list[str]:
@@ -155,6 +177,17 @@ def sounds_in(word: str, pinyin_text: str) -> bool:
     return len(word) >= 2 and bool(_CJK.fullmatch(word)) and syllables(word) in pinyin_text
 
 
+def neighbours(word: str, text: str) -> list[str]:
+    """For a one-character word, the two-character windows of `text` around it: a typo often
+    makes jieba cut a word apart (民主平议会 → 平), and the window 平议 sounds like 评议."""
+    if len(word) != 1:
+        return []
+    out = []
+    for m in re.finditer(re.escape(word), text):
+        out += [text[i:i + 2] for i in (m.start() - 1, m.start()) if i >= 0 and _CJK.fullmatch(text[i:i + 2] or "x")]
+    return out
+
+
 def unit_of(question: str) -> str | None:
     """The kind of figure a normalised question asks for (people, money, rate, date, count)."""
     unit = next((name for name, rx in _UNITS if rx.search(question)), None)
@@ -163,20 +196,28 @@ def unit_of(question: str) -> str | None:
     return None if _ORDINAL.search(question) else unit
 
 
+# A figure as a question quotes it: a number with its unit, not a year, date or span of years.
+_QUOTED_FIGURE = re.compile(r"(?<!第)(?<![\d.])(\d+(?:\.\d+)?)(?:多|余)?(?:万|亿)?(?:个|项|名|人|场|次|条|家|所|届|元|%|种|批|处)")
+
+
+def quoted_figures(text: str) -> set[str]:
+    """The numbers a text gives with a unit (67项 → 67, 30多人 → 30), dates and periods aside."""
+    return set(_QUOTED_FIGURE.findall(text))
+
+
 def figure_classes(text: str) -> set[str]:
     """The kinds of figure a fact's statement gives (people, money, rate, date, count)."""
     return {name for name, rx in _FIGURES if rx.search(text)}
 
 
-def states(text: str, places: tuple[str, ...], reading: Reading) -> set[str]:
+def states(text: str, article: "Article") -> set[str]:
     """Which kinds of question (ASKS) a fact's normalised text can answer."""
     out = {k for k, rx in _STATES.items() if rx.search(text)}
-    people = [w for w, t in reading.tokens if len(w) >= 2 and t.startswith("nr")]
-    if any(p in text for p in places) or re.search(r"在.{2,8}(召开|举行|推广)", text):
+    if any(p in text for p in article.places) or re.search(r"在.{1,10}(召开|举行|举办|推广|建立|成立|设立|开展)", text):
         out.add("where")
-    if people:
+    if any(p in text for p in article.people):
         out.add("person")
-    if _ORG.search(text):
+    if any(o in text for o in article.organizations) or _ORG.search(text):
         out.add("org")
     return out
 
@@ -190,34 +231,37 @@ def places() -> tuple[str, ...]:
 
 
 class Article:
-    """The article's own words and names, for telling 'not in the article' from a typo.
-    Built once at index time (`of`) and stored with the index (`to_json`/`from_json`)."""
+    """The article's own words and the people, places and organisations it names (from
+    facts/meta.yaml), for telling 'not in the article' from a typo. Built once at index time
+    (`of`) and stored with the index (`to_json`/`from_json`)."""
 
-    def __init__(self, text: str, pinyin: str, words: list[str], names: list[str]):
-        self.text, self.pinyin, self.words, self.names = text, pinyin, words, names
-        self.places = tuple(p for p in places() if p in text)
+    def __init__(self, text: str, pinyin: str, words: list[str], people, places, organizations):
+        self.text, self.pinyin, self.words = text, pinyin, words
+        self.people, self.places, self.organizations = tuple(people), tuple(places), tuple(organizations)
+        self.names = self.people + self.places + self.organizations
         # Names of three or more characters, for one-character typos (申记兰 → 申纪兰).
-        self._masked = {n[:i] + "?" + n[i + 1:] for n in names if len(n) >= 3 for i in range(len(n))}
+        self._masked = {n[:i] + "?" + n[i + 1:] for n in self.names if len(n) >= 3 for i in range(len(n))}
 
     @classmethod
-    def of(cls, text: str) -> "Article":
-        reading = read(text)
-        return cls(text, syllables(text), reading.words, names_in(reading))
+    def of(cls, text: str, meta) -> "Article":
+        return cls(text, syllables(text), read(text).words, meta.people, meta.places, meta.organizations)
 
     def to_json(self) -> dict:
-        return {"text": self.text, "pinyin": self.pinyin, "words": self.words, "names": self.names}
+        return {"text": self.text, "pinyin": self.pinyin, "words": self.words, "people": self.people,
+                "places": self.places, "organizations": self.organizations}
 
     @classmethod
     def from_json(cls, d: dict) -> "Article":
-        return cls(d["text"], d["pinyin"], d["words"], d["names"])
+        return cls(d["text"], d["pinyin"], d["words"], d["people"], d["places"], d["organizations"])
 
     def knows(self, word: str) -> bool:
         """The article uses `word`, or a word that sounds the same or differs in one character,
-        or (three characters or more) the word without its first or last character (压缩成)."""
+        or (three characters or more) the word without its first or last character (压缩成 → 压缩;
+        not further: 党组书记 is not known for 书记)."""
         if word in self.text or sounds_in(word, self.pinyin):
             return True
         if len(word) < 3 or not _CJK.fullmatch(word):
             return False
         if any(word[:i] + "?" + word[i + 1:] in self._masked for i in range(len(word))):
             return True
-        return self.knows(word[:-1]) or self.knows(word[1:])
+        return any(w in self.text or sounds_in(w, self.pinyin) for w in (word[:-1], word[1:]))

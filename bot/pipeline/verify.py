@@ -16,18 +16,22 @@ from pathlib import Path
 import numpy as np
 
 from bot.pipeline.features import NAMES, FactProfile, Features, QuestionView
+from bot.lexicon import word_frequency
 from bot.pipeline.text import STOPWORDS, Article, sounds_in
 
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 # Too general to be what a question is about ("文章没有提到山西的…" says nothing).
-_GENERAL = {"山西", "全省", "工会", "职工", "文章", "我们", "今年", "去年", "目前", "现在"}
+_GENERAL = {"山西", "全省", "全国", "工会", "职工", "文章", "我们", "今年", "去年", "目前", "现在"}
+# A missing word is named back to the user only if it is a common word (jieba's count), not a typo.
+_COMMON = 100
 
 # The code that defines the features and fits the model: its digest goes in the index
 # manifest, so an index trained by other code is stale (and rebuilt by `make index`).
-_SOURCES = ("pipeline/text.py", "pipeline/features.py", "pipeline/verify.py", "knowledge/training.py")
+_SOURCES = ("pipeline/text.py", "pipeline/features.py", "pipeline/verify.py", "pipeline/adapt.py",
+            "knowledge/training.py", "knowledge/adapter.py")
 VERSION = hashlib.sha256(b"".join((Path(__file__).resolve().parent.parent / f).read_bytes()
                                   for f in _SOURCES)).hexdigest()[:16]
-FILES = ("answerable.npz", "verifier.onnx", "profiles.json")
+FILES = ("learned.npz", "verifier.onnx", "profiles.json")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Model:
     profiles: dict[str, FactProfile]
     answerable: tuple[np.ndarray, float]   # logistic regression on the question's vector
     graph: bytes                            # the pair classifier, as ONNX
+    adapter: np.ndarray                     # the linear map applied to every e5 vector
 
     def __post_init__(self):
         import onnxruntime as ort
@@ -57,7 +62,7 @@ class Model:
 
     def save(self, folder: Path) -> None:
         np.savez(folder / FILES[0], answerable_w=self.answerable[0],
-                 answerable_b=np.array([self.answerable[1]], dtype=np.float32))
+                 answerable_b=np.array([self.answerable[1]], dtype=np.float32), adapter=self.adapter)
         (folder / FILES[1]).write_bytes(self.graph)
         (folder / FILES[2]).write_text(json.dumps(
             {"features": list(NAMES), "article": self.article.to_json(),
@@ -67,11 +72,12 @@ class Model:
     def load(cls, folder: Path) -> "Model":
         with np.load(folder / FILES[0], allow_pickle=False) as z:
             answerable = (z["answerable_w"], float(z["answerable_b"][0]))
+            adapter = z["adapter"]
         data = json.loads((folder / FILES[2]).read_text(encoding="utf-8"))
         if data["features"] != list(NAMES):
             raise ValueError("the verifier was trained on other features")
         profiles = {fid: FactProfile.from_json(d) for fid, d in data["facts"].items()}
-        return cls(Article.from_json(data["article"]), profiles, answerable, (folder / FILES[1]).read_bytes())
+        return cls(Article.from_json(data["article"]), profiles, answerable, (folder / FILES[1]).read_bytes(), adapter)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """P(the fact states what is asked), per row of pair features."""
@@ -106,11 +112,16 @@ class Verifier:
         article, own = self.model.article, self.model.profiles[fact_id].own
         names = sorted((n for n in article.names if n in qv.text and n not in _GENERAL),
                        key=lambda n: (n in own, len(n)), reverse=True)
-        subject = _widen(names[0], qv.text, article.text) if names else ""
-        missing, run = [], ""
+        ends = {0}
+        for word, _ in qv.reading.tokens:
+            ends.add(max(ends) + len(word))
+        subject = _widen(names[0], qv.text, article.text, ends) if names else ""
+        missing, run, pos = [], "", 0
         for word, tag in qv.reading.tokens:
+            start, pos = pos, pos + len(word)
             if (_CJK_WORD.fullmatch(word) and word not in STOPWORDS and tag.startswith(("n", "vn"))
-                    and word not in subject and not article.knows(word)):
+                    and word not in subject and not article.knows(word) and word_frequency(word) >= _COMMON
+                    and not _straddles(qv.text, start, pos, article.text)):
                 run += word
             elif run:
                 missing.append(run)
@@ -123,15 +134,28 @@ class Verifier:
         row = self.features.pairs(qv, [fact_id])[0]
         return {name: round(float(v), 4) for name, v in zip(NAMES, row) if not math.isnan(v)}
 
+    def uncovered(self, qv: QuestionView, fact_id: str) -> list[str]:
+        """The question's words that neither the fact nor any way of asking it uses."""
+        return self.features.uncovered(qv, fact_id)
 
 
-def _widen(name: str, question: str, article: str) -> str:
+
+def _widen(name: str, question: str, article: str, ends: set[int]) -> str:
     """The name grown, character by character, while the question's run of Chinese around it
-    still stands in the article (西山 → 西山煤电集团 in 西山煤电集团去年利润有多少)."""
+    still stands in the article, to the last word boundary (`ends`) reached (西山 → 西山煤电集团
+    in 西山煤电集团去年利润有多少; never 全国 → 全国劳 in 全国劳摸)."""
     start = question.find(name)
-    end = start + len(name)
+    end = best = start + len(name)
     while end < len(question) and _CJK_WORD.fullmatch(question[end]) and question[start:end + 1] in article:
         end += 1
-    while start > 0 and _CJK_WORD.fullmatch(question[start - 1]) and question[start - 1:end] in article:
+        best = end if end in ends else best
+    while start > 0 and _CJK_WORD.fullmatch(question[start - 1]) and question[start - 1:best] in article \
+            and start - 1 in ends:
         start -= 1
-    return question[start:end]
+    return question[start:best]
+
+
+def _straddles(text: str, start: int, end: int, article: str) -> bool:
+    """Whether an article word crosses an edge of text[start:end], so that jieba's cut there is
+    an artefact (文化节省里 → 节省: 文化节 is the article's word, 节省 is no question of the user's)."""
+    return any(0 <= i < len(text) - 1 and text[i:i + 2] in article for i in (start - 1, end - 1))
