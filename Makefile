@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test eval index index-if-stale check loadtest bench clean help
+.PHONY: setup run test eval index index-if-stale check loadtest soak bench clean help
 
 help:
 	@echo "make run    - set up, then start the bot (console chat without TELEGRAM_BOT_TOKEN)"
@@ -19,7 +19,8 @@ help:
 	@echo "make eval   - evaluation report in reports/ (add ARGS=--compare for retrieval variants)"
 	@echo "make index  - force an index rebuild;  make check - validate facts and coverage"
 	@echo "make loadtest - 50 chats x 20 questions through the fake Bot API (ARGS=--chats N --questions M)"
-	@echo "make bench  - latency, throughput, cold start, RSS and index build against the reference points"
+	@echo "make soak   - 10 minutes of steady traffic through the fake Bot API, RSS every 10 s (ARGS=--minutes N)"
+	@echo "make bench  - cold start, latency per stage, peak RSS and RSS growth against the reference points"
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -62,9 +63,10 @@ check: $(DEPS)
 loadtest: setup
 	$(PY) scripts/loadtest.py --reload $(ARGS)
 
-# OpenVINO is only a benchmark candidate, so only the benchmark installs it.
+soak: setup
+	$(PY) scripts/soak.py $(ARGS)
+
 bench: setup
-	$(PIP) install openvino==2026.4.1 openvino-telemetry==2025.2.0
 	$(PY) scripts/bench.py $(ARGS)
 
 clean:

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 
 from bot.errors import BotError
 
@@ -70,12 +71,15 @@ def cmd_explain(args) -> int:
 def cmd_index(args) -> int:
     """Build the index (always with --force; otherwise only when stale)."""
     from bot import lexicon
-    from bot.embedder import Embedder, weights_fingerprint
     from bot.facts import load_facts
     from bot.index import build, is_current
+    from bot.knowledge import pieces
+    from bot.knowledge.model_files import ONNX_FILES, PIECES, weights_fingerprint
 
     settings = _settings()
     lexicon.prepare(settings.index_dir / lexicon.CACHE)  # built once, used by every start
+    if settings.backend in ONNX_FILES and (Path(settings.model) / "onnx" / PIECES).is_file():
+        pieces.prepare(Path(settings.model) / "onnx" / PIECES)  # the serving tokeniser's tables
     base = load_facts(settings.facts_dir)
     weights = weights_fingerprint(settings.model, settings.backend)
     current, reasons = is_current(settings, weights)
@@ -85,9 +89,14 @@ def cmd_index(args) -> int:
     if reasons and not args.force:
         print("rebuilding index: " + "; ".join(reasons), file=sys.stderr)
     t0 = time.perf_counter()
-    # The model is loaded only if some text has no cached vector.
-    manifest = build(base, lambda: Embedder.from_settings(settings), settings, weights,
-                     progress=not args.quiet, use_cache=not args.no_cache)
+
+    def embedder():
+        """sentence-transformers (and torch): imported only if some text has no cached vector."""
+        from bot.embedder import Embedder
+
+        return Embedder.from_settings(settings)
+
+    manifest = build(base, embedder, settings, weights, progress=not args.quiet, use_cache=not args.no_cache)
     print(f"index built: {manifest['facts']} facts, {manifest['vectors']} vectors "
           f"({manifest['embedded']} embedded, {manifest['reused']} from the cache), dim {manifest['dim']}, "
           f"{time.perf_counter() - t0:.1f}s → {settings.index_dir}/current")

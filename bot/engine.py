@@ -12,9 +12,10 @@ from bot import index as index_mod
 from bot import lexicon
 from bot.compose import Reply, compose
 from bot.decide import ABSTAIN, ANSWER, Decision, Part, classify, decide
-from bot.embedder import Embedder, weights_fingerprint
 from bot.errors import IndexStateError
 from bot.facts import FactBase, load_facts, states_all
+from bot.knowledge.encoder import Encoder
+from bot.knowledge.model_files import weights_fingerprint
 from bot.normalize import clean, expand_english, normalize, strip_noise
 from bot.pipeline.adapt import adapt
 from bot.pipeline.context import LEANS, PRIORITY, SHAPED, STANDS, Conversations, is_followup, readings
@@ -89,10 +90,20 @@ class _Clock:
         self._t = now
 
 
+def load_encoder(settings):
+    """The query encoder. The ONNX backends run in bot.knowledge.encoder, without torch; only
+    QA_BACKEND=torch loads sentence-transformers (and torch) into the serving process."""
+    if settings.backend == "torch":
+        from bot.embedder import Embedder
+
+        return Embedder.from_settings(settings)
+    return Encoder.from_settings(settings)
+
+
 class Engine:
     """Facts, model, index and verifier, loaded once; `answer()` is safe to call from threads."""
 
-    def __init__(self, settings, base: FactBase, embedder: Embedder, index, verifier: Verifier,
+    def __init__(self, settings, base: FactBase, embedder, index, verifier: Verifier,
                  conversations: Conversations | None = None):
         self.settings, self.base, self.embedder, self.index = settings, base, embedder, index
         # Kept across reloads: a reloaded engine is given the old one's conversations.
@@ -110,12 +121,14 @@ class Engine:
         self._reply_prepared = functools.lru_cache(maxsize=settings.cache_size)(self._reply_uncached)
 
     @classmethod
-    def load(cls, settings, embedder: Embedder | None = None, rebuild: bool = False,
+    def load(cls, settings, embedder=None, rebuild: bool = False, builder=None,
              conversations: Conversations | None = None) -> "Engine":
         """Load facts, model, index and verifier; on a stale index rebuild (per settings, or
-        when `rebuild`) or fail."""
+        when `rebuild`) or fail. `builder(settings)` rebuilds; by default `python -m bot
+        index` in a child process, so that the build libraries (sentence-transformers,
+        scikit-learn, LightGBM) never load into a serving process."""
         base = load_facts(settings.facts_dir)
-        embedder = embedder or Embedder.from_settings(settings)
+        embedder = embedder or load_encoder(settings)
         weights = weights_fingerprint(settings.model, settings.backend)
         expected = index_mod.expected_manifest(base.digest, settings.model, weights, settings)
         try:
@@ -124,7 +137,7 @@ class Engine:
             if settings.on_stale != "rebuild" and not rebuild:
                 raise
             logger.warning("%s; rebuilding", exc)
-            index_mod.build(base, embedder, settings, weights, progress=False)
+            (builder or index_mod.rebuild_in_child)(settings)
             idx = index_mod.load(settings.index_dir, expected, embedder.dim)
         lexicon.install(settings.index_dir / lexicon.CACHE)
         try:

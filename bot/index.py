@@ -6,6 +6,8 @@ import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ import numpy as np
 
 from bot.errors import IndexStateError
 from bot.facts import FactBase, facts_digest
+from bot.knowledge.bm25 import BM25
 from bot.lexical import VERSION as LEXICAL_VERSION
 from bot.lexical import tokenize
 from bot.normalize import VERSION as NORMALIZE_VERSION
@@ -223,6 +226,20 @@ def _swap(index_dir: Path, new: Path) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
+def rebuild_in_child(settings) -> None:
+    """`python -m bot index` in a child process with these settings: the build libraries
+    (sentence-transformers, torch, scikit-learn, LightGBM) load there and leave with it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}  # it needs no secret
+    env |= settings.to_env()
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "bot", "index", "--quiet"], env=env, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL)
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+        raise IndexStateError(f"rebuilding the index failed: {last.removeprefix('error: ')}")
+    logger.info("index rebuilt by a child process in %.1fs", time.perf_counter() - t0)
+
+
 def read_manifest(index_dir: Path) -> dict:
     path = Path(index_dir) / CURRENT / "manifest.json"
     if not path.is_file():
@@ -251,8 +268,8 @@ def is_current(settings, model_weights: str) -> tuple[bool, list[str]]:
 
 
 def load(index_dir: Path, expected: dict, dim: int) -> Index:
-    """Load the current index, verifying manifest, checksums and shapes."""
-    import bm25s
+    """Load the current index, verifying manifest, checksums and shapes (without bm25s,
+    which would import scipy: bot.knowledge.bm25 reads its files)."""
     import faiss
 
     root = Path(index_dir) / CURRENT
@@ -267,7 +284,7 @@ def load(index_dir: Path, expected: dict, dim: int) -> Index:
     try:
         dense = faiss.read_index(str(root / "dense.faiss"))
         ids = json.loads((root / "rows.json").read_text(encoding="utf-8"))
-        bm25 = bm25s.BM25.load(str(root / "bm25"))
+        bm25 = BM25(root / "bm25")
         negatives = np.load(root / "negatives.npy", allow_pickle=False)
     except Exception as exc:  # faiss raises RuntimeError, bm25s various: all mean "corrupt"
         raise IndexStateError(f"index in {root} cannot be read ({exc}): {FIX}") from exc

@@ -121,6 +121,28 @@ def _env_host(env: dict, name: str, default: str) -> str:
     return raw
 
 
+# The variable each setting is read from (`Settings.from_env`, and back with `to_env`).
+ENV_NAMES = {
+    "facts_dir": "QA_FACTS_DIR", "index_dir": "QA_INDEX_DIR", "model": "QA_MODEL",
+    "question_prompt": "QA_QUESTION_PROMPT", "tokenizer": "QA_TOKENIZER", "fusion": "QA_FUSION",
+    "dense_weight": "QA_DENSE_WEIGHT", "dense_floor": "QA_DENSE_FLOOR", "number_bonus": "QA_NUMBER_BONUS",
+    "rrf_k": "QA_RRF_K", "min_verified": "QA_MIN_VERIFIED", "top_k": "QA_TOP_K",
+    "max_question_chars": "QA_MAX_QUESTION_CHARS", "on_stale": "QA_ON_STALE", "threads": "QA_THREADS",
+    "backend": "QA_BACKEND", "cache_size": "QA_CACHE_SIZE", "engine_workers": "QA_ENGINE_WORKERS",
+    "context_minutes": "QA_CONTEXT_MINUTES", "context_followups": "QA_CONTEXT_FOLLOWUPS",
+    "context_chats": "QA_CONTEXT_CHATS",
+    "telegram_token": "TELEGRAM_BOT_TOKEN", "telegram_api_base_url": "TELEGRAM_API_BASE_URL",
+    "telegram_webhook_url": "TELEGRAM_WEBHOOK_URL", "telegram_webhook_secret": "TELEGRAM_WEBHOOK_SECRET",
+    "telegram_listen": "TELEGRAM_LISTEN", "telegram_port": "TELEGRAM_PORT",
+    "telegram_admin_ids": "TELEGRAM_ADMIN_IDS", "telegram_allowed_chat_ids": "TELEGRAM_ALLOWED_CHAT_IDS",
+    "telegram_questions_per_minute": "TELEGRAM_QUESTIONS_PER_MINUTE",
+    "telegram_read_timeout": "TELEGRAM_READ_TIMEOUT", "telegram_poll_read_timeout": "TELEGRAM_POLL_READ_TIMEOUT",
+    "telegram_wire_log": "TELEGRAM_WIRE_LOG",
+    "data_dir": "QA_DATA_DIR", "data_retention_days": "QA_DATA_RETENTION_DAYS",
+    "data_daily_cap": "QA_DATA_DAILY_CAP", "salt_file": "QA_SALT_FILE",
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every tunable of the engine. Thresholds were chosen by `make eval` (see README)."""
@@ -174,6 +196,8 @@ class Settings:
     telegram_questions_per_minute: int = 20
     # Seconds to wait for Telegram's answer to a sent message (PTB's default is 5).
     telegram_read_timeout: float = 5.0
+    # Seconds to wait for getUpdates' answer beyond its 10 s long poll before polling again.
+    telegram_poll_read_timeout: float = 30.0
     # PTB's and httpx's own DEBUG lines: every API call's parameters and webhook bodies,
     # which include user names, ids and message texts. Off: those loggers stay at INFO.
     telegram_wire_log: bool = False
@@ -183,6 +207,21 @@ class Settings:
     data_daily_cap: int = 200
     # Where the hashing salt lives; None: QA_DATA_DIR/salt.
     salt_file: Path | None = None
+
+    def to_env(self, secrets: bool = False) -> dict[str, str]:
+        """The environment variables that `from_env` turns back into these settings (a
+        child process, e.g. the index build of a /reload, gets them); secrets only if asked."""
+        out = {}
+        for f in fields(self):
+            if f.metadata.get("secret") and not secrets:
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, bool):
+                value = "1" if value else "0"
+            elif isinstance(value, tuple):
+                value = ",".join(map(str, value))
+            out[ENV_NAMES[f.name]] = "" if value is None else str(value)
+        return out
 
     def public(self) -> dict:
         """Every setting except secrets, for logs and reports."""
@@ -228,6 +267,8 @@ class Settings:
             telegram_questions_per_minute=_env_int(env, "TELEGRAM_QUESTIONS_PER_MINUTE",
                                                    d.telegram_questions_per_minute, 1, 10000),
             telegram_read_timeout=_env_float(env, "TELEGRAM_READ_TIMEOUT", d.telegram_read_timeout, 0.1, 300.0),
+            telegram_poll_read_timeout=_env_float(env, "TELEGRAM_POLL_READ_TIMEOUT", d.telegram_poll_read_timeout,
+                                                  0.1, 300.0),
             telegram_wire_log=_env_bool(env, "TELEGRAM_WIRE_LOG", d.telegram_wire_log),
             data_dir=_env_path(env, "QA_DATA_DIR", d.data_dir),
             data_retention_days=_env_int(env, "QA_DATA_RETENTION_DAYS", d.data_retention_days, 1, 3650),

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
-from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, ApplicationHandlerStop,
+from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerStop,
                           CallbackQueryHandler, ChatMemberHandler, CommandHandler, ContextTypes, Defaults,
                           MessageHandler, TypeHandler, filters)
 from bot.adapters.telegram import feedback, send
@@ -20,7 +20,7 @@ from bot.adapters.telegram.chats import Chats
 from bot.adapters.telegram.mentions import ADDRESSED, question_of
 from bot.adapters.telegram.outage import Outage
 from bot.adapters.telegram.redact import guard_logs
-from bot.adapters.telegram.throttle import Throttle, sender_of, throttled
+from bot.adapters.telegram.throttle import AnswersFirst, Throttle, sender_of, throttled
 from bot.store import Store
 from bot.telegram_util import WatchedRequest, split_message
 
@@ -36,7 +36,8 @@ COMMANDS = [
 EXAMPLES = ("山西现在一共有多少个工会组织？", "2012年煤矿百万吨死亡率是多少？", "西山煤电的“3110”帮扶机制是什么？")
 SORRY = "抱歉，出了点问题，请稍后再试。"
 # Seconds an answer may take before the chat shows "typing…". Each chat action is one more
-# Bot API request, and the API allows about 30 per second in all.
+# Bot API request, and the API allows about 30 per second in all: when they are all taken,
+# the rate limiter drops the chat action (AnswersFirst).
 TYPING_AFTER = 0.3
 # The update types the handlers below handle; Telegram sends no others.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
@@ -259,7 +260,7 @@ def build_application(settings, engine, reload) -> Application:
     # A user may delete the question before the answer is ready: answer without the quote.
     defaults = Defaults(allow_sending_without_reply=True)
     builder = ApplicationBuilder().token(settings.telegram_token).defaults(defaults).concurrent_updates(True)
-    builder = builder.rate_limiter(AIORateLimiter(max_retries=3)).post_init(post_init)
+    builder = builder.rate_limiter(AnswersFirst(max_retries=3)).post_init(post_init)
     builder = builder.post_shutdown(post_shutdown).read_timeout(settings.telegram_read_timeout)
     if settings.telegram_api_base_url:
         base = settings.telegram_api_base_url.rstrip("/")
@@ -274,7 +275,7 @@ def build_application(settings, engine, reload) -> Application:
             app_ref[0].stop_running()
 
     builder = builder.get_updates_request(WatchedRequest(on_unauthorized=unauthorized, outage=Outage(),
-                                                         read_timeout=30))
+                                                         read_timeout=settings.telegram_poll_read_timeout))
     app = builder.build()
     app_ref.append(app)
     app.bot_data.update(settings=settings, engine=engine, reload=reload, state=state,

@@ -10,12 +10,17 @@ Writes, inside the model folder (the layout sentence-transformers uses):
   onnx/sentencepiece.model      the unigram pieces and scores of tokenizer.json as a
                                 sentencepiece model (identity normalisation)
   onnx/pretokenizer.json        tokenizer.json without its vocabulary: the normaliser and
-                                pre-tokeniser that run before the pieces (bot.onnx_encoder)
+                                pre-tokeniser that run before the pieces (bot.knowledge.encoder)
+  onnx/pieces-<digest>-v1/      the pieces as a marisa trie with ids and scores, which the
+                                serving encoder memory-maps (bot.knowledge.pieces)
+  onnx/<graph>.embeddings       each graph's word-embedding table, lifted out of it: raw rows
+                                that the encoder reads with pread (bot.knowledge.encoder.Rows)
   onnx/export.json              what was exported from what; a matching stamp skips the work
 
-Each graph keeps its weights in a `<name>_data` file next to it: ONNX Runtime memory-maps
-external data, so only the pages a question touches (a few rows of the 250k-row embedding
-table) count towards resident memory.
+Each graph keeps its weights in a `<name>_data` file next to it, which ONNX Runtime
+memory-maps. The 250k-row word-embedding table is not among them: mapped, every new token
+would make the pages around its row resident (~50 MB over 1000 varied questions), so the
+table is lifted out of the graph and the encoder reads the rows of each batch itself.
 
 The two tokeniser files tokenise exactly like tokenizer.json (tests/test_backends.py checks
 ids on the article, the facts, the evaluation set and random text) with a fraction of its
@@ -44,9 +49,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.embedder import ONNX_FILES, PIECES, PRETOKENIZER, weights_fingerprint  # noqa: E402
+from bot.knowledge import pieces  # noqa: E402
+from bot.knowledge.model_files import EMBEDDINGS, ONNX_FILES, PIECES, PRETOKENIZER, weights_fingerprint  # noqa: E402
 
-SCRIPT_VERSION = "1.2"
+SCRIPT_VERSION = "1.3"  # 1.3: word-embedding tables lifted out of the graphs
 OPSET = 17
 FP32, INT8 = ONNX_FILES["onnx"][1], ONNX_FILES["onnx-int8"][1]
 TOKENIZER_FILES = (PIECES, PRETOKENIZER)
@@ -134,6 +140,29 @@ def write_tokenizer(model: Path, out: Path) -> None:
     (out / PRETOKENIZER).write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
 
 
+def lift_embeddings(path: Path) -> None:
+    """Move the word-embedding table out of the graph: its rows go, raw, to `<graph>.embeddings`,
+    and the graph takes the rows of a batch's tokens as an input of the same name (the runner
+    renumbers the ids into them). Inside the graph, ONNX Runtime would memory-map the table,
+    and each new token would map the pages around its row into the serving process."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    initializers = {t.name: t for t in graph.initializer}
+    lookups = [n for n in graph.node if n.op_type == "Gather" and n.input[1] == "input_ids"
+               and n.input[0] in initializers]
+    if len(lookups) != 1:
+        raise ExportError(f"{path.name}: expected one embedding lookup of input_ids, found {len(lookups)}")
+    table = initializers[lookups[0].input[0]]
+    rows = numpy_helper.to_array(table)
+    path.with_name(path.name + EMBEDDINGS).write_bytes(rows.astype(rows.dtype.newbyteorder("<")).tobytes())
+    graph.initializer.remove(table)
+    graph.input.append(onnx.helper.make_tensor_value_info(table.name, table.data_type, ["rows", rows.shape[1]]))
+    onnx.save(model, str(path))
+
+
 def externalise(path: Path) -> None:
     """Rewrite a graph with its weights in `<name>_data` (memory-mapped at load)."""
     import onnx
@@ -168,7 +197,7 @@ def check(model: Path, folder: Path) -> dict[str, float]:
 def export(model: Path, force: bool = False) -> dict:
     target = model / "onnx" / "export.json"
     wanted = stamp(model)
-    files = [model / f for name in (FP32, INT8) for f in (name, name + "_data")]
+    files = [model / f for name in (FP32, INT8) for f in (name, name + "_data", name + EMBEDDINGS)]
     files += [model / "onnx" / name for name in TOKENIZER_FILES]
     if not force and target.is_file() and all(f.is_file() for f in files):
         try:
@@ -186,6 +215,7 @@ def export(model: Path, force: bool = False) -> dict:
         export_fp32(model, scratch / FP32)
         quantize_int8(scratch / FP32, scratch / INT8)
         for name in (FP32, INT8):
+            lift_embeddings(scratch / name)
             externalise(scratch / name)
         cosines = check(model, scratch)
         for name, cos in cosines.items():
@@ -194,8 +224,10 @@ def export(model: Path, force: bool = False) -> dict:
         for name in TOKENIZER_FILES:
             os.replace(scratch / "onnx" / name, model / "onnx" / name)
         for name in (FP32, INT8):  # data first: a graph never points at a missing file
-            os.replace(scratch / (name + "_data"), model / (name + "_data"))
+            for part in ("_data", EMBEDDINGS):
+                os.replace(scratch / (name + part), model / (name + part))
             os.replace(scratch / name, model / name)
+    pieces.prepare(model / "onnx" / PIECES)  # the serving tokeniser's tables (bot.knowledge.pieces)
     report = {"stamp": wanted, "min_cosine_to_torch": {k: round(v, 6) for k, v in cosines.items()},
               "seconds": round(time.perf_counter() - t0, 1)}
     target.write_text(json.dumps(report, indent=2))

@@ -4,40 +4,31 @@
   python scripts/loadtest.py                      # 50 chats x 20 questions, injected at once
   python scripts/loadtest.py --chats 5 --questions 5 --reload
 
-Reports answered and lost questions, API errors, throughput and p50/p95/p99 latency (from
-injection to the reply reaching the fake server) to stdout and reports/loadtest.{json,md}.
+Reports answered and lost questions, API errors, answers per second and p50/p95/p99 latency
+(from injection to the reply reaching the fake server), and where the time goes: how busy the
+engine was (the bot's own per-answer latency, from its INFO log) and which Bot API requests
+spent the ~30 requests a second that the rate limiter allows. Writes reports/loadtest.{json,md}.
 """
 from __future__ import annotations
 
 import argparse
+import collections
 import json
-import os
-import signal
-import subprocess
+import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from fake_telegram import FakeTelegram  # noqa: E402
-
-from bot import evaluation as ev  # noqa: E402
+from bot.testing.bot_process import start_bot, stop, wait_ready  # noqa: E402
+from bot.testing.fake_telegram import FakeTelegram  # noqa: E402
+from bot.testing.questions import evaluation_questions  # noqa: E402
 
 TOKEN = "123456789:AAHloadTestTokenOnly_abcdefghijklmnopq"
 ADMIN = 777
-
-
-def start_bot(fake: FakeTelegram, env_extra: dict) -> subprocess.Popen:
-    env_extra = {"QA_DATA_DIR": tempfile.mkdtemp(prefix="qa-loadtest-"), **env_extra}
-    env = dict(os.environ, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url,
-               TELEGRAM_ADMIN_IDS=str(ADMIN), TELEGRAM_QUESTIONS_PER_MINUTE="10000",
-               NO_PROXY="127.0.0.1,localhost", HF_HUB_OFFLINE="1", PTB_TIMEDELTA="1", **env_extra)
-    return subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+LATENCY = re.compile(r"latency_ms=([\d.]+)")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -47,20 +38,40 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def collect(fake: FakeTelegram, sent: dict, timeout: float) -> dict:
+    """Wait for the reply to every (chat, message) in `sent`: latency per reply, in seconds."""
+    latencies = {}
+    deadline = time.monotonic() + timeout
+    while len(latencies) < len(sent) and time.monotonic() < deadline:
+        try:
+            msg = fake.wait_for_message(timeout=max(0.1, deadline - time.monotonic()), consumer="load",
+                                        predicate=lambda m: (m.chat_id, m.reply_to_message_id) in sent)
+        except TimeoutError:
+            break
+        key = (msg.chat_id, msg.reply_to_message_id)
+        latencies.setdefault(key, msg.time - sent[key])
+    return latencies
+
+
+def where_the_time_goes(fake: FakeTelegram, log: str, t0: float, t1: float) -> dict:
+    """Engine busy share and Bot API requests per second by method, between t0 and t1."""
+    engine_ms = [float(m) for m in LATENCY.findall(log)]
+    calls = collections.Counter(c.method for c in fake.calls if t0 <= c.time <= t1 and c.method != "getUpdates")
+    seconds = max(t1 - t0, 1e-9)
+    return {"engine_busy_share": round(sum(engine_ms) / 1000 / seconds, 3),
+            "engine_p50_ms": round(percentile(engine_ms, 50), 2),
+            "requests_per_s": {m: round(n / seconds, 2) for m, n in calls.most_common()},
+            "rate_limited_requests_per_s": round(sum(n for m, n in calls.items() if m != "answerCallbackQuery")
+                                                 / seconds, 2)}
+
+
 def run(chats: int, questions: int, reload: bool, timeout: float, env_extra: dict | None = None) -> dict:
     """Inject chats x questions at once and wait for every reply."""
-    pool = [c.q for c in ev.load_cases(ROOT / "tests" / "data" / "questions.yaml")]
+    pool = evaluation_questions(ROOT / "tests" / "data" / "questions.yaml")
     with FakeTelegram(token=TOKEN, bot_username="shanxi_qa_bot") as fake:
-        proc = start_bot(fake, env_extra or {})
+        proc = start_bot(fake, TOKEN, {"TELEGRAM_ADMIN_IDS": str(ADMIN), **(env_extra or {})})
         try:
-            t_start = time.perf_counter()
-            while not fake.polls_waiting:
-                if proc.poll() is not None:
-                    raise SystemExit(f"the bot exited with {proc.returncode}: {proc.stderr.read()[-500:]}")
-                if time.perf_counter() - t_start > 300:
-                    raise SystemExit("the bot did not start polling within 300 s")
-                time.sleep(0.05)
-            ready = time.perf_counter() - t_start
+            ready = wait_ready(fake, proc)
             sent: dict[tuple[int, int], float] = {}
             t0 = time.time()
             for q in range(questions):
@@ -70,42 +81,23 @@ def run(chats: int, questions: int, reload: bool, timeout: float, env_extra: dic
                     sent[(chat, upd["message"]["message_id"])] = time.time()
                 if reload and q == questions // 2:
                     fake.inject_message("/reload", chat_id=ADMIN, user_id=ADMIN)
-            latencies, answered = _collect(fake, sent, timeout)
-            elapsed = time.time() - t0
+            latencies = collect(fake, sent, timeout)
+            t1 = max((sent[k] + v for k, v in latencies.items()), default=t0)  # the last reply
             reload_ok = (not reload) or _reload_done(fake, timeout)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                _, stderr = proc.communicate(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                stderr = ""
+            log = stop(proc)
+        elapsed = max(t1 - t0, 1e-9)
+        values = list(latencies.values())
         return {
             "chats": chats, "questions_per_chat": questions, "injected": len(sent),
-            "answered": answered, "lost": len(sent) - answered,
+            "answered": len(latencies), "lost": len(sent) - len(latencies),
             "api_errors": len(fake.unexpected_errors), "reload": reload, "reload_ok": reload_ok,
-            "throughput_qps": round(answered / elapsed, 2) if elapsed else 0.0,
-            "latency_ms": {p: round(percentile(latencies, q) * 1000) for p, q in
-                           (("p50", 50), ("p95", 95), ("p99", 99))},
-            "start_to_ready_s": round(ready, 1), "exit_code": proc.returncode,
-            "token_in_logs": TOKEN.split(":")[1] in (stderr or ""),
+            "throughput_qps": round(len(latencies) / elapsed, 2),
+            "latency_ms": {p: round(percentile(values, q) * 1000) for p, q in (("p50", 50), ("p95", 95), ("p99", 99))},
+            "start_to_ready_s": round(ready, 2), "exit_code": proc.returncode,
+            "token_in_logs": TOKEN.split(":")[1] in log,
+            "where": where_the_time_goes(fake, log, t0, t1),
         }
-
-
-def _collect(fake: FakeTelegram, sent: dict, timeout: float) -> tuple[list[float], int]:
-    latencies, seen = [], set()
-    deadline = time.monotonic() + timeout
-    while len(seen) < len(sent) and time.monotonic() < deadline:
-        try:
-            msg = fake.wait_for_message(timeout=max(0.1, deadline - time.monotonic()), consumer="load",
-                                        predicate=lambda m: (m.chat_id, m.reply_to_message_id) in sent)
-        except TimeoutError:
-            break
-        key = (msg.chat_id, msg.reply_to_message_id)
-        if key not in seen:
-            seen.add(key)
-            latencies.append(msg.time - sent[key])
-    return latencies, len(seen)
 
 
 def _reload_done(fake: FakeTelegram, timeout: float) -> bool:
@@ -119,13 +111,17 @@ def _reload_done(fake: FakeTelegram, timeout: float) -> bool:
 
 
 def markdown(r: dict) -> str:
-    lat = r["latency_ms"]
+    lat, where = r["latency_ms"], r["where"]
+    requests = ", ".join(f"{m} {n}/s" for m, n in where["requests_per_s"].items())
     return "\n".join([
-        "| chats × questions | answered | lost | API errors | throughput | p50 | p95 | p99 | reload |",
+        "| chats × questions | answered | lost | API errors | answers/s | p50 | p95 | p99 | reload |",
         "|---|---|---|---|---|---|---|---|---|",
         f"| {r['chats']} × {r['questions_per_chat']} | {r['answered']} | {r['lost']} | {r['api_errors']} | "
-        f"{r['throughput_qps']} q/s | {lat['p50']} ms | {lat['p95']} ms | {lat['p99']} ms | "
-        f"{'yes, ok' if r['reload'] and r['reload_ok'] else ('yes, FAILED' if r['reload'] else 'no')} |", ""])
+        f"{r['throughput_qps']} | {lat['p50'] / 1000:.1f} s | {lat['p95'] / 1000:.1f} s | {lat['p99'] / 1000:.1f} s | "
+        f"{'yes, ok' if r['reload'] and r['reload_ok'] else ('yes, FAILED' if r['reload'] else 'no')} |", "",
+        f"Where the time goes: the engine was busy {100 * where['engine_busy_share']:.0f}% of the run "
+        f"(p50 {where['engine_p50_ms']} ms an answer); Bot API requests: {requests} "
+        f"({where['rate_limited_requests_per_s']}/s through the rate limiter).", ""])
 
 
 def main() -> int:

@@ -84,12 +84,16 @@ def fake_settings(tmp_path, small_facts):
 
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory):
-    """Settings for the real model, with an index built once into a session tmp dir."""
+    """Settings for the real model, over a copy of the project's index (`make test` brings it
+    up to date first); a copy that does not match is rebuilt, by a child process, at first load."""
     from bot.settings import Settings
 
     if not (MODEL / "modules.json").is_file():
         pytest.fail(f"model folder {MODEL} missing: run `make setup` first")
-    return Settings.from_env({}, index_dir=tmp_path_factory.mktemp("index"), on_stale="rebuild")
+    index_dir = tmp_path_factory.mktemp("index")
+    if (ROOT / "index").is_dir():
+        shutil.copytree(ROOT / "index", index_dir, symlinks=True, dirs_exist_ok=True)
+    return Settings.from_env({}, index_dir=index_dir, on_stale="rebuild")
 
 
 @pytest.fixture(scope="session")
@@ -106,3 +110,15 @@ def engine(real_settings):
     from bot.engine import Engine
 
     return Engine.load(real_settings)
+
+
+@pytest.fixture(scope="session")
+def uncached_engine(engine):
+    """A second engine over the same model, index and verifier, with the reply cache off: two
+    answers to one question from it are two computations, not one remembered reply."""
+    import dataclasses
+
+    from bot.engine import Engine
+
+    return Engine(dataclasses.replace(engine.settings, cache_size=0), engine.base, engine.embedder,
+                  engine.index, engine.verifier)

@@ -11,7 +11,7 @@ import pytest
 
 from bot.engine import Engine
 from bot.telegram_bot import ALLOWED_UPDATES, build_application
-from fake_telegram import FakeTelegram
+from bot.testing.fake_telegram import FakeTelegram
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"
@@ -26,6 +26,19 @@ async def wait_message(fake, chat_id=None, timeout=20, predicate=None):
 
 async def wait_call(fake, method, timeout=20, predicate=None):
     return await asyncio.to_thread(fake.wait_for_call, method, timeout, predicate)
+
+
+class Held:
+    """The real engine, each answer held until the test sets `release`: a slow answer whose
+    end the test decides, instead of a sleep that guesses it."""
+
+    def __init__(self, real):
+        self.real, self.base, self.release = real, real.base, threading.Event()
+
+    def answer(self, question):
+        if not self.release.wait(30):
+            raise TimeoutError("the test never released the answer")
+        return self.real.answer(question)
 
 
 class LogWatch(logging.Handler):
@@ -82,12 +95,12 @@ async def tg(engine, real_settings, tmp_path):
             raise RuntimeError("facts are broken: 99-bad.yaml: x: empty field 'text'")
         return Engine.load(holder["settings"], embedder=engine.embedder, rebuild=True)
 
-    async def start(**overrides):
+    async def start(poll_timeout=10, **overrides):
         holder["settings"] = dataclasses.replace(settings, **overrides)
         app = build_application(holder["settings"], engine, reload)
         await app.initialize()
         await app.post_init(app)
-        await app.updater.start_polling(poll_interval=0, timeout=10, allowed_updates=ALLOWED_UPDATES)
+        await app.updater.start_polling(poll_interval=0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES)
         await app.start()
         await asyncio.to_thread(fake.wait_for_poll, 10)
         holder["app"] = app

@@ -136,5 +136,9 @@ def test_every_reply_number_is_in_the_article(engine):
         assert set(numbers_in(answer.answer)) <= set(numbers_in(engine.base.article)), q
 
 
-def test_same_input_same_reply(engine):
-    assert engine.answer("省总近3年获得多少项荣誉").answer == engine.answer("省总近3年获得多少项荣誉").answer
+def test_same_input_same_reply(engine, uncached_engine):
+    """Computed twice with the reply cache off, and once through the cache: the same reply."""
+    question = "省总近3年获得多少项荣誉"
+    first = uncached_engine.answer(question).answer
+    assert uncached_engine.answer(question).answer == first == engine.answer(question).answer
+    assert uncached_engine.cache_info().hits == 0

@@ -13,10 +13,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot import index as index_mod
-from bot.embedder import ONNX_FILES, Embedder, weights_fingerprint
+from bot.embedder import Embedder
 from bot.engine import Engine
 from bot.errors import ConfigError, IndexStateError, ModelError
 from bot.facts import load_facts
+from bot.knowledge.model_files import ONNX_FILES, weights_fingerprint
 from bot.settings import Settings
 from conftest import FACTS, MODEL, ROOT
 from test_model_fidelity import SENTENCES
@@ -52,7 +53,7 @@ def test_batching_and_padding_do_not_change_fp32_vectors(torch_embedder):
 
 def test_missing_onnx_graph_is_one_clear_error(tmp_path, real_settings):
     model = tmp_path / "model"
-    shutil.copytree(real_settings.model, model, ignore=shutil.ignore_patterns("*.onnx", "*.onnx_data",
+    shutil.copytree(real_settings.model, model, ignore=shutil.ignore_patterns("*.onnx", "*.onnx_data", "*.embeddings",
                                                                              "model.safetensors"))
     with pytest.raises(ModelError, match="make setup"):
         Embedder(str(model), backend="onnx-int8")
@@ -75,7 +76,7 @@ def tokenizers_pair():
     """tokenizer.json as the torch backend loads it, and the split form the ONNX backends use."""
     from tokenizers import Tokenizer
 
-    from bot.onnx_encoder import PieceTokenizer
+    from bot.knowledge.encoder import PieceTokenizer
 
     full = Tokenizer.from_file(str(MODEL / "tokenizer.json"))
     full.enable_truncation(512)
@@ -129,7 +130,7 @@ def test_special_token_strings_in_text_are_ordinary_characters(tokenizers_pair):
 
 
 def test_onnx_tokeniser_files_missing_name_the_fix(tmp_path):
-    from bot.onnx_encoder import PieceTokenizer
+    from bot.knowledge.encoder import PieceTokenizer
 
     with pytest.raises(FileNotFoundError, match="make setup"):
         PieceTokenizer(tmp_path, 512)
@@ -152,10 +153,10 @@ def test_weight_digest_is_remembered_and_redone_when_a_file_changes(tmp_path, mo
     first = weights_fingerprint(str(folder), "onnx-int8")
     assert first != weights_fingerprint(str(folder), "torch")
     calls = []
-    import bot.embedder as emb
+    import bot.knowledge.model_files as files
 
-    real = emb._sha256
-    monkeypatch.setattr(emb, "_sha256", lambda p: calls.append(p.name) or real(p))
+    real = files._sha256
+    monkeypatch.setattr(files, "_sha256", lambda p: calls.append(p.name) or real(p))
     assert weights_fingerprint(str(folder), "onnx-int8") == first and calls == []  # from the memo
     data = folder / "onnx" / "model_qint8_avx2.onnx_data"
     data.write_bytes(b"other int8 weights")
@@ -254,7 +255,9 @@ class CountingEmbedder:
 
 
 def _engine(settings, embedder, **overrides):
-    return Engine.load(dataclasses.replace(settings, on_stale="rebuild", **overrides), embedder=embedder)
+    settings = dataclasses.replace(settings, **overrides)
+    index_mod.build(load_facts(settings.facts_dir), embedder, settings, "name:" + embedder.name, progress=False)
+    return Engine.load(settings, embedder=embedder)
 
 
 def test_repeated_question_in_either_script_is_answered_without_encoding(fake_settings, fake_embedder):

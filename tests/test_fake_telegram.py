@@ -16,18 +16,14 @@ import uuid
 
 import pytest
 
-try:
-    from fake_telegram import (DEFAULT_TOKEN, EntityParseError, FakeTelegram, parse_html,
-                               parse_markdown_v2, parse_text, utf16_len)
-except ImportError:  # tests/ became a package
-    from tests.fake_telegram import (DEFAULT_TOKEN, EntityParseError, FakeTelegram, parse_html,
-                                     parse_markdown_v2, parse_text, utf16_len)
-
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, InvalidToken, RetryAfter
 from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes, MessageHandler, TypeHandler, filters)
+
+from bot.testing.fake_telegram import (DEFAULT_TOKEN, EntityParseError, FakeTelegram, parse_html,
+                                       parse_markdown_v2, parse_text, utf16_len)
 
 TOKEN = DEFAULT_TOKEN
 BOT = "shanxi_qa_bot"

@@ -61,8 +61,12 @@ def test_stale_index_is_rebuilt_when_configured(fake_settings, fake_embedder):
     path = sorted(fake_settings.facts_dir.glob("0*.yaml"))[0]
     path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     settings = dataclasses.replace(fake_settings, on_stale="rebuild")
-    engine = Engine.load(settings, embedder=fake_embedder)
-    assert engine.index.manifest["facts_sha256"] == engine.base.digest
+    rebuilt = []
+    engine = Engine.load(settings, embedder=fake_embedder,
+                         builder=lambda s: rebuilt.append(build(s, fake_embedder)))
+    assert len(rebuilt) == 1 and engine.index.manifest["facts_sha256"] == engine.base.digest
+    assert Engine.load(settings, embedder=fake_embedder, builder=rebuilt.append).base.digest == engine.base.digest
+    assert len(rebuilt) == 1  # now current: not rebuilt again
 
 
 def test_other_tokenizer_is_a_mismatch(fake_settings, fake_embedder):

@@ -114,11 +114,6 @@ def cosines(model, reference):
     return result
 
 
-def test_both_kinds_of_sentence_are_tested():
-    english = [s for s in SENTENCES if mostly_english(s)]
-    assert 1 <= len(english) <= 3 and len(SENTENCES) - len(english) >= 12
-
-
 @slow
 def test_folder_layout(model):
     assert model.max_seq_length == 512

@@ -4,13 +4,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import sqlite3
-import time
 
 import pytest
 
 from bot.engine import Engine
-from bot.telegram_bot import TYPING_AFTER
-from telegram_support import ADMIN, BOT, TOKEN, USER, wait_message
+from telegram_support import ADMIN, BOT, TOKEN, USER, Held, wait_call, wait_message
 
 pytestmark = pytest.mark.slow
 
@@ -49,17 +47,11 @@ async def test_private_question_gets_figures_quote_buttons_as_a_reply(tg):
 
 async def test_slow_answer_shows_typing_first(tg):
     app = await tg["start"]()
-    fake, real = tg["fake"], app.bot_data["engine"]
-
-    class Slow:
-        base = real.base
-
-        def answer(self, question):
-            time.sleep(TYPING_AFTER + 0.5)
-            return real.answer(question)
-
-    app.bot_data["engine"] = Slow()
+    fake = tg["fake"]
+    app.bot_data["engine"] = held = Held(app.bot_data["engine"])
     fake.inject_message("山西工会会员有多少？")
+    await wait_call(fake, "sendChatAction")  # shown after TYPING_AFTER, while the answer is held
+    held.release.set()
     msg = await wait_message(fake, USER)
     assert "7706467" in msg.text
     methods = [c.method.lower() for c in fake.calls]
@@ -267,12 +259,12 @@ async def test_unwritable_data_directory_does_not_stop_answers(tg, tmp_path, cap
 
 
 async def test_get_updates_reset_and_timeout_are_survived(tg):
-    await tg["start"]()
+    await tg["start"](poll_timeout=1, telegram_poll_read_timeout=0.5)
     fake = tg["fake"]
     fake.drop_connection("getUpdates", times=1)
     fake.inject_message("山西工会会员有多少？")
     assert "7706467" in (await wait_message(fake, USER, timeout=30)).text
-    fake.delay("getUpdates", 16, times=1)  # longer than the 10 s poll + PTB's read timeout
+    fake.delay("getUpdates", 3, times=1)  # longer than the 1 s long poll + the 0.5 s read timeout
     fake.inject_message("2012年煤矿百万吨死亡率是多少")
     assert "0.09" in (await wait_message(fake, USER, timeout=60)).text
 

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from bot.telegram_bot import PRUNE_EVERY, TYPING_AFTER
-from telegram_support import ADMIN, BOT, USER, wait_call, wait_message
+from bot.telegram_bot import PRUNE_EVERY
+from telegram_support import ADMIN, BOT, USER, Held, wait_call, wait_message
 
 pytestmark = pytest.mark.slow
 GROUP = -2001
@@ -215,9 +215,11 @@ async def test_an_allowlisted_group_that_became_a_supergroup_is_still_served(tg,
 async def test_a_failed_typing_action_never_loses_the_answer(tg):
     app = await tg["start"]()
     fake = tg["fake"]
-    app.bot_data["engine"] = Hooked(app.bot_data["engine"], lambda q: time.sleep(TYPING_AFTER + 0.3))
+    app.bot_data["engine"] = held = Held(app.bot_data["engine"])
     fake.fail("sendChatAction", 500, times=1)
     fake.inject_message(QUESTION)
+    await wait_call(fake, "sendChatAction")
+    held.release.set()
     msg = await wait_message(fake, USER)
     assert FIGURE in msg.text
     assert [c.status for c in fake.calls if c.method == "sendChatAction"] == [500]

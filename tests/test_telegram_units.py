@@ -2,6 +2,7 @@
 callback data, the feedback table and the chat rules."""
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 
@@ -183,3 +184,18 @@ def test_chats_to_leave_and_groups_that_migrated():
     assert fresh.allows(news_in_the_new_chat, (-2001,))
     assert fresh.note_migration(news_in_the_new_chat.message, (-2001,)) == (-2001, -1002001)
     assert fresh.allows(supergroup, (-2001,))
+
+
+async def test_typing_never_takes_a_request_slot_an_answer_needs():
+    from bot.adapters.telegram.throttle import AnswersFirst
+
+    limiter, sent = AnswersFirst(overall_max_rate=2, overall_time_period=60), []
+
+    async def request(name):
+        return await limiter.process_request(lambda: sent.append(name) or asyncio.sleep(0, True), (), {},
+                                             name, {"chat_id": 1001}, None)
+
+    assert await request("sendChatAction") is True and sent == ["sendChatAction"]  # a slot is free
+    await request("sendMessage")  # the last slot of this minute
+    assert await request("sendChatAction") is True  # dropped, not queued for a minute
+    assert sent == ["sendChatAction", "sendMessage"]

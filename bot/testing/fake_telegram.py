@@ -805,6 +805,10 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a bot opening dozens of connections at once
+    # (PTB's pool holds 256) then sees SYNs dropped and requests hang for seconds, which
+    # Telegram's servers never do to it.
+    request_queue_size = 1024
     fake: "FakeTelegram"
 
 
