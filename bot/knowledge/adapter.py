@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-STEPS = 500
+STEPS = 500        # at most; about 20 passes over the rows for a small fact set
+EPOCHS = 20
 BATCH = 256
 TEMPERATURE = 0.05
 PENALTY = 0.01      # λ · ‖W − I‖²: chosen with the dev-set evaluation (README "Evaluation")
@@ -35,7 +36,7 @@ def fit(rows: np.ndarray, row_facts: np.ndarray, negatives: np.ndarray, negative
         opt = torch.optim.Adam([W], lr=LEARNING_RATE)
         batch = min(BATCH, len(rows))
         not_self = ~torch.eye(batch, dtype=torch.bool)
-        for _ in range(STEPS):
+        for _ in range(min(STEPS, max(50, EPOCHS * len(rows) // batch))):
             a = rng.choice(len(rows), batch, replace=False)
             p = siblings.other(a, rng)
             hard = misses.any_of(row_facts[a], rng)
