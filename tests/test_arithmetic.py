@@ -67,3 +67,17 @@ def test_guard_admits_a_recomputed_result_and_rejects_a_wrong_one():
 
 class _Base:
     allowed_numbers = frozenset({"2013"})
+
+
+def test_a_computed_line_counts_as_faithful_only_when_it_recomputes():
+    from bot.pipeline.arithmetic import recomputed
+    right = Computation("total", (Operand("2010年", "1523", "个"), Operand("2013年", "1215", "个")), "2738")
+    assert recomputed(right.line()) == (["1523", "1215"], "2738")
+    assert recomputed(dataclasses.replace(right, result="2739").line()) is None
+    assert recomputed("2010年新增工会组织1523个。") is None
+
+
+def test_each_figure_belongs_to_the_words_just_before_it():
+    awards = "5年来，山西共评选表彰全国劳模82人，全国“五一劳动奖章”125人，省特级劳模和省劳模920人。"
+    c = compute("全国劳模和五一劳动奖章一共多少人", [("全国劳模", awards), ("五一劳动奖章", awards)])
+    assert [o.number for o in c.operands] == ["82", "125"] and c.result == "207"

@@ -76,3 +76,15 @@ def test_memory_is_bounded_least_recently_used_first_and_new_clears():
     assert memory.last("c") is None and memory.last("b") is not None
     memory.clear("b")
     assert memory.last("b") is None
+
+
+def test_arithmetic_follow_ups_join_the_previous_item_and_the_new_one():
+    assert is_followup("比它少多少") == LEANS and is_followup("2013年比2012年多了多少") == LEANS
+    assert is_followup("再加上乡镇帮扶站呢") == LEANS
+    assert is_followup("县级帮扶中心和乡镇帮扶站哪个多") == STANDS  # names both items itself
+    assert texts("2013年比它多了多少", "2012年组建月新增了多少工会组织")[0] == \
+        "2012年和2013年组建月新增了多少工会组织，相差多少"
+    assert texts("2010到2012三年一共多少", "2010年组建月新增了多少工会组织")[0] == \
+        "2010年、2011年和2012年组建月新增了多少工会组织，一共多少"
+    assert texts("再加上乡镇帮扶站呢", "县级帮扶中心有多少个")[0] == "县级帮扶中心和乡镇帮扶站一共多少"
+    assert texts("差多少", "县级帮扶中心和乡镇帮扶站哪个多")[0] == "县级帮扶中心和乡镇帮扶站相差多少"

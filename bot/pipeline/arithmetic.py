@@ -16,8 +16,8 @@ from bot.pipeline.text import YEAR
 COMPARE = re.compile(r"(哪(个|年|项|一个|一年|边|种|家)|谁)[^，,。？?]{0,14}?(更)?(多|少|高|低|大|小)|多还是少|比较|对比|"
                      r"which (is |was )?(more|less|higher|lower|bigger|smaller)")
 _SMALLER = re.compile(r"(少|低|小|less|lower|smaller)$")
-TOTAL = re.compile(r"一共|总共|合计|加起来|加在一起|共计|之和|总和|in total|altogether|combined")
-DIFFERENCE = re.compile(r"差(了|距)?多少|相差|差距|多(了|出)多少|少(了)?多少|(降|下降|减少|降低|升|上升|增加|提高|增长)了?多少|"
+TOTAL = re.compile(r"一共|总共|合计|加起来|加在一起|加上|算上|共计|之和|总和|in total|altogether|combined")
+DIFFERENCE = re.compile(r"差(了|距)?多少|相差|差距|多(了|出)?多少|少(了)?多少|(降|下降|减少|降低|升|上升|增加|提高|增长)了?多少|"
                         r"how much (more|less|lower|higher)|difference")
 RATIO = re.compile(r"几倍|多少倍|是.{0,6}的几|times")
 # A figure of a fact: a number with the unit written after it, and the words before it.
@@ -69,6 +69,24 @@ class Computation:
         return self.operation == "compare" or self.result == _compute(self.operation, values)
 
 
+_LINE = re.compile(r"^(合计|相差|倍数)（计算得出，非原文数字）：(.+?) (=|≈) ([\d.]+)")
+_SIGNS = {"合计": ("total", " + "), "相差": ("difference", " − "), "倍数": ("ratio", " ÷ ")}
+
+
+def recomputed(line: str) -> tuple[list[str], str] | None:
+    """(operands, result) of a computed line that `Computation.line` wrote, when the result
+    follows from the operands; None for any other line (an evaluator's fidelity check)."""
+    m = _LINE.match(line)
+    if not m:
+        return None
+    op, sign = _SIGNS[m.group(1)]
+    operands = m.group(2).split(sign)
+    values = [_value(o) for o in operands]
+    if len(values) < 2 or any(v is None for v in values):
+        return None
+    return (operands, m.group(4)) if _compute(op, values) == m.group(4) else None
+
+
 def operation(question: str) -> str:
     """Which arithmetic a question asks for ('' for none)."""
     for name, rx in (("difference", DIFFERENCE), ("ratio", RATIO), ("total", TOTAL), ("compare", COMPARE)):
@@ -83,9 +101,9 @@ def compute(question: str, items: list[tuple[str, str]]) -> Computation | None:
     op = operation(question)
     if not op or len(items) < 2:
         return None
-    asked = _asked_words(question)
-    for label, _ in items:  # what is asked of every item, not the items' own words
-        asked = asked.replace(YEAR.sub("", label).strip("年"), "")
+    labels = "".join(YEAR.sub("", label) for label, _ in items)
+    # What is asked of every item, not the items' own words (劳模, 奖章 tell the items apart).
+    asked = "".join(ch for ch in _asked_words(question) if ch not in labels)
     found = [_operand(label, text, asked) for label, text in items]
     if any(f is None for f in found) or len({(text, pos) for (_, pos), (_, text) in zip(found, items)}) < len(found):
         return None  # an item without a figure, or two items read off the same figure
@@ -142,16 +160,19 @@ def _operand(label: str, fact_text: str, asked: str) -> tuple[Operand, int] | No
     if year and label.rstrip("年") not in fact_text:
         return None  # a year's figure comes only from a fact about that year
     several_years = len(set(YEAR.findall(fact_text))) > 1
-    best, best_score = None, -1
+    best, best_score, previous_end = None, -1, 0
     for m in _FIGURE.finditer(fact_text):
         number, big, _, unit = m.groups()
         if fact_text[m.end():m.end() + 1] in "年月日" or (unit is None and not big and "." not in number):
             continue  # a year or a date, or a bare whole number without a unit
-        before = fact_text[max(0, m.start() - 12):m.start()]
+        # The words that name this figure: those since the figure before it (劳模82人，全国“五一
+        # 劳动奖章”125人: 125 is the 奖章's, not the 劳模's).
+        own = fact_text[max(previous_end, m.start() - 12):m.start()]
+        previous_end = m.end()
         near = label in fact_text[max(0, m.start() - 14):m.start()]
         if year and several_years and not near:
             continue  # in 2006年的0.845、2009年的0.328, a year takes the figure after it
-        chars = set(_WORDS.findall(before))
+        chars = set(_WORDS.findall(own))
         score = 3 * sum(ch in label for ch in chars) + sum(ch in asked for ch in chars) + (10 if near else 0)
         if score > best_score:
             best, best_score = (Operand(label, number, (big or "") + (unit or "")), m.start()), score

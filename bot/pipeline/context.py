@@ -14,8 +14,9 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from bot.lexicon import cut
-from bot.pipeline.parts import topic
+from bot.lexicon import cut, posseg
+from bot.pipeline.arithmetic import COMPARE, DIFFERENCE, RATIO, TOTAL, operation
+from bot.pipeline.parts import items, topic
 from bot.pipeline.text import YEAR, read
 
 # A message that leans on the previous one: 那…, …呢, pronouns, bare why/how/effect.
@@ -64,6 +65,8 @@ def is_followup(text: str, previous: str = "", names: tuple[str, ...] = ()) -> i
         return LEANS
     if _BARE.match(core) and len(core) <= 10:
         return LEANS
+    if operation(core) and (len(_own_item(core)) < 2 or re.match(r"(再|还)?(加上|算上|跟|比|和|与|同)", core)):
+        return LEANS  # 多多少, 2012年比2011年少了多少, 加上发明创造呢: arithmetic over what was just asked
     if len(core) <= 5 and not YEAR.search(core) and not _ASK.search(core):
         return LEANS
     own = [w for w in read(text).words if not YEAR.search(w)]
@@ -93,6 +96,8 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
     out: list[tuple[str, str]] = []
     prev_years = YEAR.findall(prev)
     years = _years(text, year, prev_years)
+    if operation(text):  # 2011年比它多了多少个, 跟五星级基层工会加起来呢, 多多少
+        out += [(r, "arith") for r in _arithmetic(prev, rest, years, prev_years)]
     plain = _STEPS.sub("", YEAR.sub("", rest)).strip("的年 ")  # what the follow-up adds beyond a year
     if years and prev_years:  # another year or period: 那2011年呢
         again = _replace_years(prev, prev_years, years[0])
@@ -146,14 +151,68 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
 
 
 # Readings that keep the previous question's shape: they become the chat's context in turn.
-SHAPED = frozenset({"year", "name", "person", "thing", "swap", "self"})
+SHAPED = frozenset({"year", "name", "person", "thing", "swap", "self"})  # not arith: 那2012年呢 after a sum
 # Which reading wins when several are answered: the most specific rule first (then the
 # verifier's probability); the follow-up read on its own only when no reading of it in
 # context is answered.
-PRIORITY = {"year": 0, "name": 0, "person": 0, "thing": 0, "swap": 1, "frame": 2, "topic": 2, "self": 3}
+PRIORITY = {"arith": 0, "year": 0, "name": 0, "person": 0, "thing": 0, "swap": 1, "frame": 2, "topic": 2, "self": 3}
 
 
 _STEPS = re.compile("|".join(w for w, _ in _STEP_YEARS))
+# What an arithmetic follow-up says besides its new item: the operation, the words that tie it
+# to the previous question (比它, 跟, 加上), and a bare unit.
+_OPERATION = re.compile("|".join(rx.pattern for rx in (DIFFERENCE, RATIO, TOTAL, COMPARE)))
+_TIES = re.compile(r"^(再|还)?(比|跟|和|与|同|加上|加|算上|从|到|至)|^(再|还)|(比|跟|和|与|同)?(它|他们|它们|这个|那个|上一个|前面的?)|"
+                   r"(相比|比起来|一共|总共|是|有|的|了|呢|个|人|项|多少|几)+$|total|\?")
+# The words that ask for each operation, in the readings the rules build.
+_ASKING = {"difference": "相差多少", "total": "一共多少", "ratio": "是几倍", "compare": "哪个多"}
+
+
+def _own_item(text: str) -> str:
+    """What an arithmetic message names besides years, the operation and its ties (发明创造 in
+    加上发明创造一共多少; '' in 2012年比2011年少了多少)."""
+    item = _TIES.sub("", re.sub(r"\d+年?|[一二三四五六七八九十两几]+年(来|间)?", "", _OPERATION.sub("", text))).strip(" ，,")
+    return _TIES.sub("", item).strip(" ，,")
+
+
+def _arithmetic(prev: str, rest: str, years: list[str], prev_years: list[str]) -> list[str]:
+    """Readings of an arithmetic follow-up over the previous question and the item it adds:
+    2011年比它多了多少个 → 2010年和2011年…，相差多少; 跟五星级基层工会加起来呢 → 五星级乡镇工会和
+    五星级基层工会一共多少; 多多少 after "A和B哪个多" → A和B相差多少. The engine computes it."""
+    op = operation(rest)
+    asking = _ASKING[op] if op != "compare" else COMPARE.search(rest).group(0)
+    new_years = [y for y in dict.fromkeys(years) if y not in prev_years]
+    if prev_years and new_years:
+        span = re.search(r"((?:19|20)\d\d)年?\s*(?:到|至|-|~)\s*((?:19|20)\d\d)", rest)
+        chosen = sorted(set(prev_years[:1] + new_years), key=int)
+        if span and op == "total":  # 2010到2013四年加起来: every year of the span
+            chosen = [str(y) for y in range(int(span.group(1)), int(span.group(2)) + 1)]
+        listed = "、".join(f"{y}年" for y in chosen[:-1]) + f"和{chosen[-1]}年"
+        return [f"{_replace_years(prev, prev_years[:1], '#').replace('#年', listed).replace('#', listed)}，{asking}"]
+    item = _own_item(rest)
+    if not item:  # the previous question named the items: 社区和企业帮扶站哪个多 → …相差多少
+        if len(items(prev)) < 2:
+            return []
+        found = _OPERATION.search(prev) or re.search(r"各|分别", prev)
+        return [prev[:found.start()] + asking if found else f"{prev}，{asking}"]
+    head = re.match(r"(\d+年来|近\d+年|近年来|今年|全省|山西省?|省总)*", prev).group(0)
+    body = prev[len(head):]
+    ask = re.search(r"有?(多少|几)", body)
+    stem = body[:ask.start()] if ask else body
+    # The previous item: the span of the stem that the new item's shared start and end frame
+    # (五星级乡镇(街道)工会 for 五星级基层工会), else its first word (技术革新 for 发明创造).
+    start = next((k for k in (3, 2) if item[:k] in stem), 0)
+    end = next((k for k in (2, 1) if start and stem.rfind(item[-k:]) > stem.find(item[:start])), 0)
+    if start and end:
+        left = stem[stem.find(item[:start]):stem.rfind(item[-end:]) + end]
+    else:  # the stem without the verbs that end it: 技术革新完成了 → 技术革新
+        words = [(w.word, w.flag) for w in posseg().cut(stem)]
+        while len(words) > 1 and words[-1][1][0] in "vudpy":
+            words.pop()
+        left = "".join(w for w, _ in words)
+    if not left or left == item:
+        return []
+    return [f"{head}{left}和{item}{asking}"]
 
 
 def _years(text: str, year: int, previous: list[str] = ()) -> list[str]:

@@ -93,7 +93,8 @@ def items(question: str) -> list[str]:
         return [f"{y}年" for y in dict.fromkeys(YEAR.findall(run.group(0)))]
     split = per_item(question)
     if len(split) == 2:
-        tail = question[_DISTRIBUTIVE.search(re.sub(r"[(（][^)）]{1,6}[)）]", "", question)).start():]
+        plain = re.sub(r"[(（][^)）]{1,6}[)）]", "", question)  # as per_item read it
+        tail = plain[_DISTRIBUTIVE.search(plain).start():]
         heads = [p[: len(p) - len(tail)] if p.endswith(tail) else p for p in split]
         return [h for h in heads if h]
     return []
