@@ -22,7 +22,8 @@ _INJECTION = re.compile(
     r"系统提示|system prompt|提示词|越狱|jailbreak|developer mode|开发者模式|dan模式)|"
     r"ignore (all |any )?(the )?(previous|prior|above|earlier)|disregard (all |the )?(previous|prior|above)|"
     r"(你现在是|从现在开始你|扮演|假装你|pretend (to be|you are)|you are now|act as)|"
-    r"(编一个|编个|编造|瞎编|随便说|捏造|make up|invent)|(我命令你|作为(管理员|开发者|系统)|管理员(模式|身份))|"
+    r"(编一个|编个|编造|瞎编|随便说|捏造|make up|invent)|(猜|估)(一个|个|一下)|\bguess\b|"
+    r"(不用|不要|别|无需|不必)(看|管|根据|参考|理会)(原文|文章)|(我命令你|作为(管理员|开发者|系统)|管理员(模式|身份))|"
     r"宣布.{0,20}\d|"
     r"(告诉我|就说|回答|输出|宣布|宣布|say|tell me|answer).{0,12}(有|是|=|is|are)\s*\d")
 

@@ -15,6 +15,7 @@ from bot.pipeline.arithmetic import recomputed
 
 GATE_IN_SCOPE = 0.95
 GATE_ABSTAIN = 0.95
+GATE_FOLLOWUPS = 0.85   # follow-up turns right on tests/data/conversations.yaml (README "Evaluation")
 
 
 @dataclass(frozen=True)

@@ -31,3 +31,31 @@ def test_gate_in_scope_and_abstention_at_least_95_percent(engine):
     acc = summary["accuracy"]
     assert acc["in_scope"] >= ev.GATE_IN_SCOPE, acc
     assert acc["out_of_scope_abstention"] >= ev.GATE_ABSTAIN, acc
+
+
+FIRST_SIGHT = sorted((ROOT / "tests" / "data" / "first-sight").glob("round*.yaml"))
+CONVERSATIONS = ROOT / "tests" / "data" / "conversations.yaml"
+
+
+def test_first_sight_sets_follow_the_protocol_sizes():
+    assert len(FIRST_SIGHT) >= 3
+    for path in FIRST_SIGHT:
+        cases = ev.load_cases(path)
+        outs = [c for c in cases if not c.in_scope]
+        assert len(cases) - len(outs) >= 120 and len(outs) >= 80, path.name
+        assert sum(c.label == "attribute" for c in outs) >= 30, path.name
+
+
+def test_conversation_set_covers_every_follow_up_style():
+    conversations = ev.load_conversations(CONVERSATIONS)
+    assert len(conversations) >= 60
+    assert {"year", "attribute", "subject", "pronoun", "why_how", "switch", "unanswerable", "arithmetic"} <= \
+        {c.style for c in conversations}
+
+
+@pytest.mark.slow
+def test_gate_on_conversations(engine):
+    summary = ev.summarize_conversations(ev.run_conversations(engine, ev.load_conversations(CONVERSATIONS)))
+    assert summary["follow_ups_right"] >= ev.GATE_FOLLOWUPS, summary
+    assert summary["by_style"]["switch"]["right"] == 1.0, summary  # a new topic never inherits context
+    assert summary["figure_fidelity"] == 1.0, summary
