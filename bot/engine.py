@@ -266,7 +266,8 @@ class Engine:
         fact = self.base.by_id(previous.facts[0]).text if previous.facts else ""
         options = readings(text, previous, self._names, self.scope.article, self.base.meta.year, fact)
         tried = [(reading, rule, *self._reply_prepared(reading)) for reading, rule in options]
-        answered = [t for t in tried if t[3].kind == ANSWER]
+        # An arithmetic reading counts only when it computed something from the cited figures.
+        answered = [t for t in tried if t[3].kind == ANSWER and (t[1] != "arith" or t[3].computation)]
         def rank(t):  # a clear follow-up: the most specific answered reading; else the most trusted
             best = -max(v.p for v in t[3].verdicts)
             return (PRIORITY[t[1]], best) if leaning == LEANS else (best,)

@@ -190,6 +190,8 @@ def _arithmetic(prev: str, rest: str, years: list[str], prev_years: list[str]) -
         listed = "、".join(f"{y}年" for y in chosen[:-1]) + f"和{chosen[-1]}年"
         return [f"{_replace_years(prev, prev_years[:1], '#').replace('#年', listed).replace('#', listed)}，{asking}"]
     item = _own_item(rest)
+    if _PRONOUN.search(item):  # 这些中心一共帮扶了多少: one quantity in total, not a second item
+        return []
     if not item:  # the previous question named the items: 社区和企业帮扶站哪个多 → …相差多少
         if len(items(prev)) < 2:
             return []
