@@ -274,7 +274,7 @@ class Engine:
         reading, rule, reply, decision, timings = min(answered, key=rank) if answered else tried[0]
         if reply.kind == ANSWER:  # a reading of the previous question's shape is the next context
             keep = reading if rule in SHAPED else previous.question
-            self.conversations.remember(chat, keep, tuple(h.fact_id for h in decision.hits), True)
+            self.conversations.remember(chat, keep, tuple(h.fact_id for h in decision.hits), True, reading)
         # A reading is shown when it answered, or when it keeps the previous question's shape.
         shown = reading if reading != text and (reply.kind == ANSWER or rule in SHAPED) else ""
         return dataclasses.replace(reply, understood=shown), decision, timings, shown

@@ -88,3 +88,18 @@ def test_arithmetic_follow_ups_join_the_previous_item_and_the_new_one():
         "2010年、2011年和2012年组建月新增了多少工会组织，一共多少"
     assert texts("再加上乡镇帮扶站呢", "县级帮扶中心有多少个")[0] == "县级帮扶中心和乡镇帮扶站一共多少"
     assert texts("差多少", "县级帮扶中心和乡镇帮扶站哪个多")[0] == "县级帮扶中心和乡镇帮扶站相差多少"
+
+
+def test_arithmetic_over_the_two_last_questions():
+    memory = Conversations()
+    memory.remember("c", "2012年组建月新增了多少工会组织", ("a",), False)
+    memory.remember("c", "2012年组建月新增了多少工会组织", ("b",), True, read="2013年组建月新增了多少工会组织")
+    last = memory.last("c")
+    assert (last.earlier, last.read) == ("2012年组建月新增了多少工会组织", "2013年组建月新增了多少工会组织")
+    assert readings("哪年多", last, NAMES, ARTICLE, 2013)[0] == ("2012年和2013年组建月新增了多少工会组织，哪年多", "arith")
+    memory.remember("c", "县级帮扶中心有多少个", ("a",), False)  # a standalone question starts a new chain
+    assert memory.last("c").earlier == ""
+
+
+def test_a_longer_subject_replaces_its_counterpart():
+    assert "五星级基层工会有多少个" in texts("五星级基层工会呢", "五星级乡镇(街道)工会有多少个")

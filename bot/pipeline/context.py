@@ -13,6 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from bot.lexicon import cut, posseg
 from bot.pipeline.arithmetic import COMPARE, DIFFERENCE, RATIO, TOTAL, operation
@@ -47,6 +48,8 @@ class Turn:
     facts: tuple[str, ...]     # the facts its answer cited
     at: float                  # time.monotonic() when it was answered
     followups: int = 0         # follow-ups read against it so far
+    read: str = ""             # how this turn was read and answered (the question, or its reading)
+    earlier: str = ""          # how the turn before it was read, for arithmetic over both (哪年多)
 
 
 LEANS, MAY_LEAN, STANDS = 2, 1, 0
@@ -97,7 +100,8 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
     prev_years = YEAR.findall(prev)
     years = _years(text, year, prev_years)
     if operation(text):  # 2011年比它多了多少个, 跟五星级基层工会加起来呢, 多多少
-        out += [(r, "arith") for r in _arithmetic(prev, rest, years, prev_years)]
+        out += [(r, "arith") for r in _arithmetic(prev, rest, years, prev_years,
+                                                                (previous.earlier, previous.read))]
     plain = _STEPS.sub("", YEAR.sub("", rest)).strip("的年 ")  # what the follow-up adds beyond a year
     if years and prev_years:  # another year or period: 那2011年呢
         again = _replace_years(prev, prev_years, years[0])
@@ -132,8 +136,12 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
         out.append((rest[:thing.start()] + named + rest[thing.end():], "thing"))
     tail = "" if _ASK.search(rest) else _asked(prev)
     noun = re.sub(r"(的|级|一级|那边|这边|方面|那块|这块)+$", "", bare)
-    if noun and len(noun) <= 4 and not _ASK.search(noun) and not _BARE.match(noun):
-        out += [(r, "swap") for r in _swap_lead(prev, noun)]  # 乡镇的呢 → 乡镇帮扶中心有多少个
+    if noun and not _ASK.search(noun) and not _BARE.match(noun):
+        span = _counterpart(prev, noun)  # 五星级基层工会呢 → 五星级基层工会有多少个
+        if span and span != noun:
+            out.append((prev.replace(span, noun, 1), "swap"))
+        if len(noun) <= 4:
+            out += [(r, "swap") for r in _swap_lead(prev, noun)]  # 乡镇的呢 → 乡镇帮扶中心有多少个
     if frame and bare and frame not in bare:  # 为啥要这么做 → 长钢的民主评议会为啥要这么做
         out.append((f"{frame}{bare}{tail}", "frame"))
     subject = _subject(prev, fact_text, names, article)
@@ -168,6 +176,37 @@ _TIES = re.compile(r"^(再|还)?(比|跟|和|与|同|加上|加|算上|从|到|�
 _ASKING = {"difference": "相差多少", "total": "一共多少", "ratio": "是几倍", "compare": "哪个多"}
 
 
+def _pair(first: str, second: str, asking: str) -> list[str]:
+    """One question over the items of two questions that differ in one place: 2010年…多少 and
+    2011年…多少 → 2010年和2011年…多少，哪年多; 全国劳模评了多少 and 五一劳动奖章评了多少 → 全国劳模和五一
+    劳动奖章评了，一共多少."""
+    years_1, years_2 = YEAR.findall(first), YEAR.findall(second)
+    if years_1 and years_2 and years_1[0] != years_2[0]:
+        listed = "和".join(f"{y}年" for y in sorted({years_1[0], years_2[0]}, key=int))
+        return [f"{_replace_years(first, years_1[:1], '#').replace('#年', listed).replace('#', listed)}，{asking}"]
+    words_1, words_2 = cut(first), cut(second)
+    changes = [op for op in SequenceMatcher(None, words_1, words_2, autojunk=False).get_opcodes() if op[0] != "equal"]
+    if len(changes) != 1 or changes[0][0] != "replace":
+        return []
+    _, i1, i2, j1, j2 = changes[0]
+    joined = "".join(words_1[:i1]) + "".join(words_1[i1:i2]) + "和" + "".join(words_2[j1:j2]) + "".join(words_1[i2:])
+    bare = re.sub(r"(有|是)?(多少|几)[个项人名场次条家]?$", "", joined)
+    if bare == joined:
+        bare = re.sub(r"多少|几", "", joined, count=1)
+    return [bare + asking]
+
+
+def _counterpart(question: str, item: str) -> str:
+    """The span of `question` that a new item of the same kind replaces: the one its first two or
+    three characters and its last one or two frame (五星级乡镇(街道)工会 for 五星级基层工会); '' if none."""
+    start = next((k for k in (3, 2) if len(item) > k and item[:k] in question), 0)
+    if not start:
+        return ""
+    begin = question.find(item[:start])
+    end = next((k for k in (2, 1) if question.rfind(item[-k:]) >= begin + start), 0)
+    return question[begin:question.rfind(item[-end:]) + end] if end else ""
+
+
 def _own_item(text: str) -> str:
     """What an arithmetic message names besides years, the operation and its ties (发明创造 in
     加上发明创造一共多少; '' in 2012年比2011年少了多少)."""
@@ -175,7 +214,8 @@ def _own_item(text: str) -> str:
     return _TIES.sub("", item).strip(" ，,")
 
 
-def _arithmetic(prev: str, rest: str, years: list[str], prev_years: list[str]) -> list[str]:
+def _arithmetic(prev: str, rest: str, years: list[str], prev_years: list[str],
+                last_two: tuple[str, str] = ("", "")) -> list[str]:
     """Readings of an arithmetic follow-up over the previous question and the item it adds:
     2011年比它多了多少个 → 2010年和2011年…，相差多少; 跟五星级基层工会加起来呢 → 五星级乡镇工会和
     五星级基层工会一共多少; 多多少 after "A和B哪个多" → A和B相差多少. The engine computes it."""
@@ -193,8 +233,8 @@ def _arithmetic(prev: str, rest: str, years: list[str], prev_years: list[str]) -
     if _PRONOUN.search(item):  # 这些中心一共帮扶了多少: one quantity in total, not a second item
         return []
     if not item:  # the previous question named the items: 社区和企业帮扶站哪个多 → …相差多少
-        if len(items(prev)) < 2:
-            return []
+        if len(items(prev)) < 2:  # or the two last questions did: 2010年…？ 2011年呢？ 哪年多？
+            return _pair(*last_two, asking) if all(last_two) else []
         found = _OPERATION.search(prev) or re.search(r"各|分别", prev)
         return [prev[:found.start()] + asking if found else f"{prev}，{asking}"]
     head = re.match(r"(\d+年来|近\d+年|近年来|今年|全省|山西省?|省总)*", prev).group(0)
@@ -203,11 +243,8 @@ def _arithmetic(prev: str, rest: str, years: list[str], prev_years: list[str]) -
     stem = body[:ask.start()] if ask else body
     # The previous item: the span of the stem that the new item's shared start and end frame
     # (五星级乡镇(街道)工会 for 五星级基层工会), else its first word (技术革新 for 发明创造).
-    start = next((k for k in (3, 2) if item[:k] in stem), 0)
-    end = next((k for k in (2, 1) if start and stem.rfind(item[-k:]) > stem.find(item[:start])), 0)
-    if start and end:
-        left = stem[stem.find(item[:start]):stem.rfind(item[-end:]) + end]
-    else:  # the stem without the verbs that end it: 技术革新完成了 → 技术革新
+    left = _counterpart(stem, item)
+    if not left:  # the stem without the verbs that end it: 技术革新完成了 → 技术革新
         words = [(w.word, w.flag) for w in posseg().cut(stem)]
         while len(words) > 1 and words[-1][1][0] in "vudpy":
             words.pop()
@@ -313,12 +350,14 @@ class Conversations:
             self._turns.move_to_end(chat)
             return turn
 
-    def remember(self, chat: str, question: str, facts: tuple[str, ...], followup: bool) -> None:
-        """Keep an answered question as the chat's context (a follow-up extends the chain)."""
+    def remember(self, chat: str, question: str, facts: tuple[str, ...], followup: bool, read: str = "") -> None:
+        """Keep an answered question as the chat's context (a follow-up extends the chain);
+        `read`: how the message was read when that is not `question` itself."""
         with self._lock:
             before = self._turns.get(chat)
             count = before.followups + 1 if followup and before else 0
-            self._turns[chat] = Turn(question, facts, self.clock(), count)
+            earlier = (before.read or before.question) if followup and before else ""
+            self._turns[chat] = Turn(question, facts, self.clock(), count, read or question, earlier)
             self._turns.move_to_end(chat)
             while len(self._turns) > self.chats:
                 self._turns.popitem(last=False)
