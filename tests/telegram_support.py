@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from bot.engine import Engine
-from bot.telegram_bot import ALLOWED_UPDATES, build_application
+from bot.adapters.telegram.app import ALLOWED_UPDATES, build_application
 from bot.testing.fake_telegram import FakeTelegram
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")

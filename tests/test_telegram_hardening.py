@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from bot.telegram_bot import PRUNE_EVERY
+from bot.adapters.telegram.app import PRUNE_EVERY
 from telegram_support import ADMIN, BOT, USER, Held, wait_call, wait_message
 
 pytestmark = pytest.mark.slow

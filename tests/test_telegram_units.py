@@ -75,7 +75,7 @@ def test_network_errors_are_logged_only_the_invalid_token_record_is_dropped():
     assert drop_invalid_token_records(record("telegram.ext.Updater", "polling failed", NetworkError("Bad Gateway")))
     assert drop_invalid_token_records(record("telegram.ext.Application", "x", TimedOut()))
     assert not drop_invalid_token_records(record("telegram.ext.Updater", "x", InvalidToken(f"The token `{TOKEN}`")))
-    assert drop_invalid_token_records(record("bot.telegram_bot", "ours", InvalidToken("x")))
+    assert drop_invalid_token_records(record("bot.adapters.telegram.app", "ours", InvalidToken("x")))
 
 
 def test_every_secret_is_masked_in_formatted_lines():
