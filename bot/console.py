@@ -36,7 +36,4 @@ def respond(engine, text: str) -> str:
         if answer.abstained or not answer.suggestions:  # an abstention lists its suggestions itself
             return answer.answer
         return "\n".join([answer.answer, "", "你还可以问："] + [f"· {q}" for q in answer.suggestions])
-    if command.name == "new":
-        engine.conversations.clear(CHAT)
-    extra = (("quit", "退出"),)
-    return "\n".join(commands.reply(command, engine.base.meta, extra=extra))
+    return "\n".join(commands.respond(command, engine, CHAT, extra=(("quit", "退出"),)))

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 async def test_commands_are_registered_in_chinese(tg):
     await tg["start"]()
     names = [c["command"] for c in tg["fake"].commands()]
-    assert names == ["start", "help", "about", "topics", "ask"]
+    assert names == ["start", "help", "about", "topics", "new", "ask"]
     assert all(c["description"] for c in tg["fake"].commands())
 
 
@@ -219,7 +219,7 @@ async def test_engine_failure_gets_a_short_apology_and_a_logged_traceback(tg, ca
     class Broken:
         base = app.bot_data["engine"].base
 
-        def answer(self, question):
+        def answer(self, question, chat=None):
             raise RuntimeError("index exploded /secret/path")
 
     app.bot_data["engine"] = Broken()

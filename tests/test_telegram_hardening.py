@@ -24,9 +24,9 @@ class Hooked:
     def __init__(self, real, before):
         self.real, self.before, self.base = real, before, real.base
 
-    def answer(self, question):
+    def answer(self, question, chat=None):
         self.before(question)
-        return self.real.answer(question)
+        return self.real.answer(question, chat=chat)
 
 
 def forged_press(fake, message, data, user_id=USER):

@@ -13,6 +13,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Ti
 
 from bot.adapters.telegram import feedback
 from bot.adapters.telegram.chats import Chats
+from bot.adapters.telegram.conversation import conversation_key
 from bot.adapters.telegram.mentions import question_of
 from bot.adapters.telegram.redact import RedactingFormatter, drop_invalid_token_records, guard_logs
 from bot.adapters.telegram.send import safe_to_retry
@@ -64,6 +65,15 @@ def test_sender_is_the_sender_chat_for_anonymous_admins_and_channels():
     as_group = update(**{"from": anonymous, "sender_chat": {"id": -2001, "type": "group", "title": "g"}})
     as_channel = update(**{"from": anonymous, "sender_chat": {"id": -1003, "type": "channel", "title": "c"}})
     assert (sender_of(as_group), sender_of(as_channel), sender_of(update())) == (-2001, -1003, 1001)
+
+
+def test_conversations_are_per_chat_in_private_and_per_sender_in_groups():
+    private = update(chat={"id": 1001, "type": "private", "first_name": "A"})
+    anonymous = update(**{"from": {"id": 1087968824, "is_bot": True, "first_name": "Group"},
+                          "sender_chat": {"id": -2001, "type": "group", "title": "g"}})
+    other = update(**{"from": {"id": 1002, "is_bot": False, "first_name": "B"}})
+    keys = [conversation_key(u) for u in (private, update(), other, anonymous)]
+    assert keys == ["tg:1001", "tg:-2001:1001", "tg:-2001:1002", "tg:-2001:-2001"]
 
 
 # --- logs -------------------------------------------------------------------------------

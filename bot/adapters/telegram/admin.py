@@ -12,16 +12,18 @@ from telegram.ext import ContextTypes
 from bot.adapters.telegram.send import split_message
 
 logger = logging.getLogger(__name__)
+# Listed by /help to admins only, in a private chat; never registered with setMyCommands.
+COMMANDS = (("gaps", "（管理员）最常见的答不上来的问题"), ("reload", "（管理员）重新加载事实库和索引"))
 
 
-def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     user = update.effective_user
     return bool(user) and user.id in context.bot_data["settings"].telegram_admin_ids
 
 
 async def on_gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """(admin) The most frequent questions the bot could not answer."""
-    if not _is_admin(update, context):
+    if not is_admin(update, context):
         await update.effective_message.reply_text("抱歉，这个命令只有管理员可以使用。")
         return
     gaps = await asyncio.to_thread(context.bot_data["store"].top_gaps, 15)
@@ -34,7 +36,7 @@ async def on_gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """(admin) Reload facts and index without a restart; the old index serves until then.
     Reloads run one at a time: two at once would delete each other's build folders."""
-    if not _is_admin(update, context):
+    if not is_admin(update, context):
         await update.effective_message.reply_text("抱歉，这个命令只有管理员可以使用。")
         return
     data, lock = context.bot_data, context.bot_data["reload_lock"]

@@ -13,9 +13,10 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, ChatMemberHandler,
                           CommandHandler, ContextTypes, Defaults, MessageHandler, TypeHandler, filters)
 
+from bot.adapters import commands
 from bot.adapters.telegram import admin, feedback, handlers
 from bot.adapters.telegram.chats import Chats, check_allowed, on_migration, on_my_chat_member
-from bot.adapters.telegram.mentions import ADDRESSED
+from bot.adapters.telegram.mentions import ADDRESSED, COMMAND_FOR_BOT
 from bot.adapters.telegram.outage import Outage
 from bot.adapters.telegram.polling import WatchedRequest
 from bot.adapters.telegram.redact import guard_logs
@@ -24,13 +25,6 @@ from bot.store import Store
 
 logger = logging.getLogger(__name__)
 
-COMMANDS = [
-    ("start", "开始：简介和示例问题"),
-    ("help", "怎么提问"),
-    ("about", "这篇文章是什么，我不知道什么"),
-    ("topics", "我能回答的章节"),
-    ("ask", "提问（群聊中使用）：/ask 问题"),
-]
 # The update types the handlers below handle; Telegram sends no others.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 # Seconds between two runs of the retention job (`post_init` also applies it at start).
@@ -39,7 +33,7 @@ PRUNE_EVERY = 3600
 
 async def post_init(application: Application) -> None:
     """Register the commands with Telegram once the bot is up, and apply the retention."""
-    await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+    await application.bot.set_my_commands([BotCommand(c, d) for c, d in (*commands.COMMANDS, handlers.ASK)])
     await asyncio.to_thread(application.bot_data["store"].prune)
 
 
@@ -94,12 +88,14 @@ def _add_handlers(app: Application) -> None:
     app.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER), group=-2)
     app.add_handler(TypeHandler(Update, check_allowed), group=-1)
     message = filters.UpdateType.MESSAGE
-    for name, callback in (("start", handlers.on_start), ("help", handlers.on_help), ("about", handlers.on_about),
-                           ("topics", handlers.on_topics), ("ask", handlers.on_ask)):
-        app.add_handler(CommandHandler(name, throttled(callback), filters=message))
+    app.add_handler(CommandHandler([name for name, _ in commands.COMMANDS], throttled(handlers.on_command),
+                                   filters=message))
+    app.add_handler(CommandHandler("ask", throttled(handlers.on_ask), filters=message))
     for name, callback in (("gaps", admin.on_gaps), ("reload", admin.on_reload)):
         app.add_handler(CommandHandler(name, throttled(callback), filters=message & filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler(["gaps", "reload"], throttled(admin.on_private_only), filters=message))
+    # After every CommandHandler: what none of them took (and `/x@otherbot`, which PTB leaves).
+    app.add_handler(MessageHandler(COMMAND_FOR_BOT & message, throttled(handlers.on_unknown_command)))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migration))
     text = filters.TEXT & ~filters.COMMAND & message
     app.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, throttled(handlers.on_private_text)))
@@ -120,8 +116,9 @@ def run(settings, engine_loader) -> int:
     engine = engine_loader(settings)
 
     def reload():
-        """Facts and index afresh (rebuilt if stale); the loaded model is reused."""
-        return engine_loader(settings, embedder=app.bot_data["engine"].embedder, rebuild=True)
+        """Facts and index afresh (rebuilt if stale); the loaded model and the conversations are kept."""
+        current = app.bot_data["engine"]
+        return engine_loader(settings, embedder=current.embedder, rebuild=True, conversations=current.conversations)
 
     app = build_application(settings, engine, reload)
     try:

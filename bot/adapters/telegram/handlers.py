@@ -2,22 +2,26 @@
 from __future__ import annotations
 
 import asyncio
-import html
+import functools
 import logging
 
-from telegram import Update
+from telegram import Chat, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import ContextTypes
 
-from bot.adapters.telegram import feedback, send
-from bot.adapters.telegram.mentions import question_of
+from bot.adapters import commands
+from bot.adapters.telegram import admin, feedback, send
+from bot.adapters.telegram.conversation import conversation_key
+from bot.adapters.telegram.mentions import command_of, question_of
 from bot.adapters.telegram.send import split_message
 from bot.adapters.telegram.throttle import sender_of
 
 logger = logging.getLogger(__name__)
 
-EXAMPLES = ("山西现在一共有多少个工会组织？", "2012年煤矿百万吨死亡率是多少？", "西山煤电的“3110”帮扶机制是什么？")
+# Telegram's own command beside the shared table (`bot.adapters.commands`): in a group, messages
+# that neither mention the bot nor reply to it reach it only as commands.
+ASK = ("ask", "提问（群聊中使用）：/ask 问题")
 SORRY = "抱歉，出了点问题，请稍后再试。"
 # Seconds an answer may take before the chat shows "typing…". Each chat action is one more
 # Bot API request, and the API allows about 30 per second in all: when they are all taken,
@@ -26,19 +30,21 @@ TYPING_AFTER = 0.3
 
 
 async def reply_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
-    """Answer `question` off the event loop and reply with HTML and feedback buttons."""
+    """Answer `question` off the event loop, in the sender's conversation, and reply with HTML and
+    feedback buttons."""
     data, message = context.bot_data, update.effective_message
     engine = data["engine"]  # an in-flight answer keeps the engine it started with
     # The engine's own executor: its encoder already uses every core, so more threads
     # would only contend (measured with `make loadtest`, README "Performance").
-    pending = asyncio.get_running_loop().run_in_executor(data["engine_pool"], engine.answer, question)
+    asking = functools.partial(engine.answer, question, chat=conversation_key(update))
+    pending = asyncio.get_running_loop().run_in_executor(data["engine_pool"], asking)
     try:  # most answers take milliseconds: "typing…" only when one is slow (e.g. queued)
         answer = await asyncio.wait_for(asyncio.shield(pending), TYPING_AFTER)
     except TimeoutError:
         await send.show_typing(context.bot, message.chat_id)
         answer = await pending
-    logger.info("question chat=%s decision=%s top=%s score=%s latency_ms=%.1f", message.chat.type,
-                answer.kind, answer.facts[0].id if answer.facts else "-",
+    logger.info("question chat=%s followup=%s decision=%s top=%s score=%s latency_ms=%.1f", message.chat.type,
+                "yes" if answer.understood_as else "no", answer.kind, answer.facts[0].id if answer.facts else "-",
                 f"{answer.facts[0].score:.3f}" if answer.facts else "-", answer.latency_ms)
     if answer.abstained and answer.kind == "abstain":
         await asyncio.to_thread(data["store"].gap, sender_of(update), question, answer.reason)
@@ -50,37 +56,28 @@ async def reply_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, quest
         await send.reply(message, part, parse_mode=ParseMode.HTML, reply_markup=markup if i == len(parts) - 1 else None)
 
 
-async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greet and show three example questions."""
-    meta = context.bot_data["engine"].base.meta
-    lines = [f"你好！我回答关于《{html.escape(meta.title)}》（{meta.year}年）这篇文章的问题，"
-             "先给出文中的确切数字，再附上原文。", "", "可以这样问："]
-    lines += [f"· {html.escape(q)}" for q in EXAMPLES]
-    await update.effective_message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+def _commands_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[tuple[str, str], ...]:
+    """The Telegram-only commands /help lists to this user: /ask, and the admin commands for an
+    admin in a private chat (where they work)."""
+    private = update.effective_chat.type == Chat.PRIVATE
+    return (ASK, *admin.COMMANDS) if private and admin.is_admin(update, context) else (ASK,)
 
 
-async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Explain how to ask, in private chats and in groups."""
-    await update.effective_message.reply_text(
-        "直接发送问题即可，简体、繁体、口语、关键词或中英混合都可以。\n"
-        "我会先给出文中的数字，再引用原文和所在章节；文章没写的，我会直说不知道。\n"
-        "在群聊中：@我 提问、回复我的消息，或使用 /ask 问题。\n"
-        "每条回答下可以点 👍/👎 反馈。")
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start /help /about /topics /new from the table every adapter shares; /new forgets this
+    user's conversation in this chat."""
+    message, engine = update.effective_message, context.bot_data["engine"]
+    name, _ = command_of(message)
+    lines = commands.respond(commands.Command(name, ""), engine, conversation_key(update), group=True,
+                             extra=_commands_for(update, context))
+    await message.reply_text("\n".join(lines))
 
 
-async def on_about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Describe the article and the limits of the bot."""
-    meta = context.bot_data["engine"].base.meta
-    await update.effective_message.reply_text(
-        f"文章：《{meta.title}》\n报纸：{meta.paper}，{meta.year}年\n作者：{meta.authors}\n\n"
-        "我只知道这篇文章写到的内容：山西工会的组建、维权、竞赛、文化、帮扶、安全生产和民主管理等。"
-        "文章之外的事（其他省份、文章没提到的年份和数字、实时信息）我都不知道，也不会编造数字。")
-
-
-async def on_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """List the sections the bot can answer about."""
-    sections = context.bot_data["engine"].base.meta.sections
-    await update.effective_message.reply_text("我能回答这些章节的内容：\n" + "\n".join(f"· {s}" for s in sections))
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not have (see `COMMAND_FOR_BOT`): a short note, never an answer."""
+    name, _ = command_of(update.effective_message)
+    note = commands.reply(commands.Command(name, ""), context.bot_data["engine"].base.meta)
+    await update.effective_message.reply_text("\n".join(note), do_quote=True)
 
 
 async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
