@@ -28,6 +28,13 @@ async def wait_call(fake, method, timeout=20, predicate=None):
     return await asyncio.to_thread(fake.wait_for_call, method, timeout, predicate)
 
 
+def votes(msg) -> tuple[str, str]:
+    """The callback data of a reply's 👍 and 👎 buttons: its keyboard's last row."""
+    row = msg.reply_markup["inline_keyboard"][-1]
+    assert [b["text"] for b in row] == ["👍", "👎"], row
+    return row[0]["callback_data"], row[1]["callback_data"]
+
+
 class Held:
     """The real engine, each answer held until the test sets `release`: a slow answer whose
     end the test decides, instead of a sleep that guesses it."""

@@ -14,7 +14,7 @@ from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler,
                           CommandHandler, ContextTypes, Defaults, MessageHandler, TypeHandler, filters)
 
 from bot.adapters import commands
-from bot.adapters.telegram import admin, feedback, handlers
+from bot.adapters.telegram import admin, feedback, handlers, suggestions
 from bot.adapters.telegram.chats import Chats, check_allowed, on_migration, on_my_chat_member
 from bot.adapters.telegram.mentions import ADDRESSED, COMMAND_FOR_BOT
 from bot.adapters.telegram.outage import Outage
@@ -75,6 +75,7 @@ def build_application(settings, engine, reload) -> Application:
                         store=Store.from_settings(settings), chats=Chats(),
                         throttle=Throttle(settings.telegram_questions_per_minute),
                         pending=feedback.PendingAnswers(max_chars=settings.max_question_chars),
+                        suggested=suggestions.SuggestedQuestions(max_chars=settings.max_question_chars),
                         reload_lock=asyncio.Lock(),
                         engine_pool=ThreadPoolExecutor(settings.engine_workers, thread_name_prefix="engine"))
     # Not first=0: a job due before the scheduler starts is skipped to the next interval.
@@ -104,6 +105,7 @@ def _add_handlers(app: Application) -> None:
              | filters.Document.ALL | filters.LOCATION | filters.CONTACT)
     app.add_handler(MessageHandler(media & filters.ChatType.PRIVATE & message, throttled(handlers.on_non_text)))
     app.add_handler(CallbackQueryHandler(throttled(handlers.on_feedback), pattern=feedback.PATTERN))
+    app.add_handler(CallbackQueryHandler(throttled(handlers.on_suggestion), pattern=suggestions.PATTERN))
     app.add_handler(CallbackQueryHandler(throttled(handlers.on_unknown_button)))
     app.add_error_handler(handlers.on_error)
 

@@ -11,7 +11,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import ContextTypes
 
 from bot.adapters import commands
-from bot.adapters.telegram import admin, feedback, send
+from bot.adapters.telegram import admin, feedback, send, suggestions
 from bot.adapters.telegram.conversation import conversation_key
 from bot.adapters.telegram.mentions import command_of, question_of
 from bot.adapters.telegram.send import split_message
@@ -29,31 +29,46 @@ SORRY = "抱歉，出了点问题，请稍后再试。"
 TYPING_AFTER = 0.3
 
 
-async def reply_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
-    """Answer `question` off the event loop, in the sender's conversation, and reply with HTML and
-    feedback buttons."""
-    data, message = context.bot_data, update.effective_message
-    engine = data["engine"]  # an in-flight answer keeps the engine it started with
-    # The engine's own executor: its encoder already uses every core, so more threads
-    # would only contend (measured with `make loadtest`, README "Performance").
-    asking = functools.partial(engine.answer, question, chat=conversation_key(update))
-    pending = asyncio.get_running_loop().run_in_executor(data["engine_pool"], asking)
-    try:  # most answers take milliseconds: "typing…" only when one is slow (e.g. queued)
-        answer = await asyncio.wait_for(asyncio.shield(pending), TYPING_AFTER)
-    except TimeoutError:
-        await send.show_typing(context.bot, message.chat_id)
-        answer = await pending
-    logger.info("question chat=%s followup=%s decision=%s top=%s score=%s latency_ms=%.1f", message.chat.type,
+async def reply_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, *,
+                       pressed: bool = False) -> None:
+    """Answer `question` in the sender's conversation and send it as HTML under its suggestion
+    and feedback buttons: as a reply to the question, or, for a pressed suggestion (`pressed`),
+    as a new message in the chat that first says what was asked."""
+    data, chat = context.bot_data, update.effective_chat
+    answer = await _answer(context, chat.id, question, conversation_key(update))
+    logger.info("question chat=%s followup=%s decision=%s top=%s score=%s latency_ms=%.1f", chat.type,
                 "yes" if answer.understood_as else "no", answer.kind, answer.facts[0].id if answer.facts else "-",
                 f"{answer.facts[0].score:.3f}" if answer.facts else "-", answer.latency_ms)
     if answer.abstained and answer.kind == "abstain":
         await asyncio.to_thread(data["store"].gap, sender_of(update), question, answer.reason)
-    markup = None
-    if answer.kind in ("answer", "abstain"):
-        markup = feedback.buttons(data["pending"].add(question, [f.id for f in answer.facts]))
-    parts = split_message(answer.html)
+    rated = data["pending"].add(question, [f.id for f in answer.facts]) if answer.kind in ("answer", "abstain") else None
+    markup = suggestions.keyboard(data["suggested"], answer.suggestions, rated)
+    text = answer.html
+    if pressed:
+        who = update.effective_user.first_name if chat.type != Chat.PRIVATE else ""
+        text = f"{suggestions.asked(question, who)}\n{text}"
+    parts = split_message(text)
     for i, part in enumerate(parts):
-        await send.reply(message, part, parse_mode=ParseMode.HTML, reply_markup=markup if i == len(parts) - 1 else None)
+        options = {"parse_mode": ParseMode.HTML, "reply_markup": markup if i == len(parts) - 1 else None}
+        if pressed:
+            await send.post(context.bot, chat.id, part, **options)
+        else:
+            await send.reply(update.effective_message, part, **options)
+
+
+async def _answer(context: ContextTypes.DEFAULT_TYPE, chat_id: int, question: str, conversation: str):
+    """The engine's answer, computed off the event loop; "typing…" in the chat while it is slow."""
+    data = context.bot_data
+    engine = data["engine"]  # an in-flight answer keeps the engine it started with
+    # The engine's own executor: its encoder already uses every core, so more threads
+    # would only contend (measured with `make loadtest`, README "Performance").
+    asking = functools.partial(engine.answer, question, chat=conversation)
+    pending = asyncio.get_running_loop().run_in_executor(data["engine_pool"], asking)
+    try:  # most answers take milliseconds: "typing…" only when one is slow (e.g. queued)
+        return await asyncio.wait_for(asyncio.shield(pending), TYPING_AFTER)
+    except TimeoutError:
+        await send.show_typing(context.bot, chat_id)
+        return await pending
 
 
 def _commands_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[tuple[str, str], ...]:
@@ -70,7 +85,8 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     name, _ = command_of(message)
     lines = commands.respond(commands.Command(name, ""), engine, conversation_key(update), group=True,
                              extra=_commands_for(update, context))
-    await message.reply_text("\n".join(lines))
+    examples = engine.base.meta.examples if name == "start" else ()  # /start's examples can be tapped
+    await message.reply_text("\n".join(lines), reply_markup=suggestions.keyboard(context.bot_data["suggested"], examples))
 
 
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -115,6 +131,18 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     question, fact_ids = pending
     await asyncio.to_thread(data["store"].feedback, query.from_user.id, vote, question, fact_ids, key)
     await query.answer("谢谢反馈！")
+
+
+async def on_suggestion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A pressed suggestion: asked in the presser's conversation, answered as a new message in the
+    chat. A key the table does not hold (the bot restarted, or forged data) gets a quiet note."""
+    query = update.callback_query
+    question = context.bot_data["suggested"].get(suggestions.parse(query.data))
+    if question is None or update.effective_chat is None:
+        await query.answer(suggestions.EXPIRED)
+        return
+    await query.answer()
+    await reply_answer(update, context, question, pressed=True)
 
 
 async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -59,9 +59,20 @@ async def reply(message: Message, text: str, **kwargs) -> Message | None:
     try:
         return await send_with_retry(lambda: message.reply_text(text, do_quote=True, **kwargs))
     except ChatMigrated as exc:
-        bot, chat_id = message.get_bot(), exc.new_chat_id
+        chat_id = exc.new_chat_id
     logger.info("chat %s became %s; replying there", message.chat_id, chat_id)
-    return await send_with_retry(lambda: bot.send_message(chat_id, text, **kwargs))
+    return await post(message.get_bot(), chat_id, text, **kwargs)
+
+
+async def post(bot, chat_id: int, text: str, **kwargs) -> Message | None:
+    """Send `text` to `chat_id` as a new message, quoting nothing; to the supergroup a group has
+    just become, if it has."""
+    try:
+        return await send_with_retry(lambda: bot.send_message(chat_id, text, **kwargs))
+    except ChatMigrated as exc:
+        new_id = exc.new_chat_id
+    logger.info("chat %s became %s; posting there", chat_id, new_id)
+    return await send_with_retry(lambda: bot.send_message(new_id, text, **kwargs))
 
 
 async def show_typing(bot, chat_id: int) -> None:
