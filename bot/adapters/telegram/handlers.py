@@ -41,8 +41,9 @@ async def reply_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, quest
                 f"{answer.facts[0].score:.3f}" if answer.facts else "-", answer.latency_ms)
     if answer.abstained and answer.kind == "abstain":
         await asyncio.to_thread(data["store"].gap, sender_of(update), question, answer.reason)
-    rated = data["pending"].add(question, [f.id for f in answer.facts]) if answer.kind in ("answer", "abstain") else None
-    markup = suggestions.keyboard(data["suggested"], answer.suggestions, rated)
+    rated = answer.kind in ("answer", "abstain")  # greetings, help and refusals get no 👍/👎
+    key = data["pending"].add(question, [f.id for f in answer.facts]) if rated else None
+    markup = suggestions.keyboard(data["suggested"], answer.suggestions, key)
     text = answer.html
     if pressed:
         who = update.effective_user.first_name if chat.type != Chat.PRIVATE else ""
@@ -86,7 +87,8 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     lines = commands.respond(commands.Command(name, ""), engine, conversation_key(update), group=True,
                              extra=_commands_for(update, context))
     examples = engine.base.meta.examples if name == "start" else ()  # /start's examples can be tapped
-    await message.reply_text("\n".join(lines), reply_markup=suggestions.keyboard(context.bot_data["suggested"], examples))
+    markup = suggestions.keyboard(context.bot_data["suggested"], examples)
+    await message.reply_text("\n".join(lines), reply_markup=markup)
 
 
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
