@@ -123,7 +123,7 @@ def cmd_chat(args) -> int:
     settings = _settings()
     if settings.telegram_token and not getattr(args, "console", False):
         from bot.engine import Engine
-        from bot.telegram_bot import run
+        from bot.adapters.telegram.app import run
 
         return run(settings, Engine.load)
     from bot.console import run_console

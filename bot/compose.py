@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from bot.decide import ABSTAIN, ANSWER, CHITCHAT, HELP, REFUSE, Decision
 from bot.facts import FactBase
 from bot.numbers import numbers_in, unsupported_numbers
+from bot.pipeline.context import LEANS, is_followup
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class Reply:
     kind: str
     lead: tuple[str, ...]           # the direct answer, figures first; or the abstention text
     citations: tuple[Citation, ...] = ()
-    suggestions: tuple[str, ...] = ()
+    suggestions: tuple[str, ...] = ()  # questions to ask instead (abstentions) or next (answers)
     understood: str = ""            # how a follow-up was read, shown first (the user's own words)
 
     @property
@@ -61,7 +62,7 @@ def render(reply: Reply, html_mode: bool) -> str:
         for c in reply.citations:
             lines.append(f"「{esc(c.section)}」")
             lines.append(f"“{esc(c.quote)}”")
-    if reply.suggestions:
+    if reply.suggestions and reply.kind != ANSWER:  # an answer's related questions are the adapter's to show
         lines += ["", "你可以这样问："] + [f"· {esc(s)}" for s in reply.suggestions]
     return "\n".join(lines)
 
@@ -94,22 +95,45 @@ def _computed(computation, citations: tuple[Citation, ...]):
     return None
 
 
-def _suggestions(base: FactBase, decision: Decision, nearby: tuple = (), n: int = 3) -> tuple[str, ...]:
-    """Questions the bot can answer, with no figures in them: about the subject asked
-    about when there is one, else near the topic asked about."""
-    about = [f.id for f in base.facts if decision.subject and decision.subject in f.text]
-    order = about + [h.fact_id for h in nearby] + [f.id for f in base.facts[:: max(1, len(base.facts) // 12)]]
-    seen, out = set(), []
+def _askable(fact) -> str:
+    """The first of a fact's questions that can be suggested, or ''. A suggestion carries no
+    figure (it would be a claim no quote backs), stays short (it is a button), and stands alone:
+    it is asked in the chat's conversation, where a question that leans on the previous one
+    (那年…, 这个…) would be read as a follow-up."""
+    return next((q for q in fact.questions if not numbers_in(q) and len(q) <= 30 and is_followup(q) != LEANS), "")
+
+
+def _pick(base: FactBase, order, n: int = 3, skip=()) -> tuple[str, ...]:
+    """Up to `n` suggestions, one per fact, from the facts in `order` (ids), skipping `skip`."""
+    seen, out = set(skip), []
     for fid in order:
-        fact = base.by_id(fid)
-        for q in fact.questions:
-            if not numbers_in(q) and fact.id not in seen and len(q) <= 30:
-                out.append(q)
-                seen.add(fact.id)
+        if fid in seen:
+            continue
+        seen.add(fid)
+        question = _askable(base.by_id(fid))
+        if question and question not in out:
+            out.append(question)
+            if len(out) == n:
                 break
-        if len(out) == n:
-            break
     return tuple(out)
+
+
+def _suggestions(base: FactBase, decision: Decision, nearby: tuple = (), n: int = 3) -> tuple[str, ...]:
+    """Questions the bot can answer instead: about the subject asked about when there is one,
+    else near the topic asked about, else spread over the article."""
+    about = [f.id for f in base.facts if decision.subject and decision.subject in f.text]
+    spread = [f.id for f in base.facts[:: max(1, len(base.facts) // 12)]]
+    return _pick(base, about + [h.fact_id for h in nearby] + spread, n)
+
+
+def _related(base: FactBase, cited: list, nearby: tuple = (), n: int = 3) -> tuple[str, ...]:
+    """Questions to ask next, about facts near the cited ones: their section's facts first, the
+    nearest in the article's order first, then the other retrieval hits. Never a cited fact's."""
+    position = {f.id: i for i, f in enumerate(base.facts)}
+    sections = {f.section for f in cited}
+    same = sorted((f for f in base.facts if f.section in sections),
+                  key=lambda f: min(abs(position[f.id] - position[c.id]) for c in cited))
+    return _pick(base, [f.id for f in same] + [h.fact_id for h in nearby], n, skip={f.id for f in cited})
 
 
 def _title(base: FactBase) -> str:
@@ -150,7 +174,8 @@ def _non_answer(decision: Decision, base: FactBase, nearby: tuple) -> Reply:
 
 
 def compose(decision: Decision, base: FactBase, nearby: tuple = ()) -> Reply:
-    """Build the reply for a decision; `nearby` (the retrieval hits) steers suggestions.
+    """Build the reply for a decision; `nearby` (the retrieval hits) steers the suggestions: other
+    questions after an abstention, related questions after an answer.
 
     An answer that fails the number guard is logged and replaced by an abstention."""
     if decision.kind != ANSWER:
@@ -165,4 +190,4 @@ def compose(decision: Decision, base: FactBase, nearby: tuple = ()) -> Reply:
     except UnsupportedNumber as exc:
         logger.error("number guard rejected a reply from %s: %s", [f.id for f in facts], exc)
         return _non_answer(Decision(ABSTAIN, reason="guard"), base, nearby)
-    return reply
+    return replace(reply, suggestions=_related(base, facts, nearby))

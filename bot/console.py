@@ -32,8 +32,8 @@ def respond(engine, text: str) -> str:
     """A command's reply, or the answer to a question in the console's conversation."""
     command = commands.parse(text)
     if command is None:
-        return engine.answer(text, chat=CHAT).answer
-    if command.name == "new":
-        engine.conversations.clear(CHAT)
-    extra = (("quit", "退出"),)
-    return "\n".join(commands.reply(command, engine.base.meta, extra=extra))
+        answer = engine.answer(text, chat=CHAT)
+        if answer.abstained or not answer.suggestions:  # an abstention lists its suggestions itself
+            return answer.answer
+        return "\n".join([answer.answer, "", "你还可以问："] + [f"· {q}" for q in answer.suggestions])
+    return "\n".join(commands.respond(command, engine, CHAT, extra=(("quit", "退出"),)))

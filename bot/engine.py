@@ -55,10 +55,12 @@ class Answer:
     timings_ms: dict = field(default_factory=dict)
     chat: str | None = None                     # the conversation it was asked in, if any
     understood_as: str = ""                     # how a follow-up was read, when it was rewritten
+    suggestions: tuple[str, ...] = ()           # questions to ask instead (abstention) or next (answer)
 
     def to_json(self) -> dict:
         d = asdict(self)
         d["facts"] = [asdict(f) for f in self.facts]
+        d["suggestions"] = list(self.suggestions)
         del d["html"]
         if self.chat is None:
             del d["chat"]
@@ -294,4 +296,4 @@ class Engine:
         logger.debug("decision=%s reason=%s facts=%s latency_ms=%.1f timings=%s", reply.kind, decision.reason,
                      ",".join(f.id for f in facts) or "-", ms, timings)
         return Answer(question, reply.text, reply.abstained, facts, round(ms, 1), reply.kind,
-                      decision.reason, reply.html, timings, chat, understood)
+                      decision.reason, reply.html, timings, chat, understood, reply.suggestions)

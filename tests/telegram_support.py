@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from bot.engine import Engine
-from bot.telegram_bot import ALLOWED_UPDATES, build_application
+from bot.adapters.telegram.app import ALLOWED_UPDATES, build_application
 from bot.testing.fake_telegram import FakeTelegram
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -28,6 +28,13 @@ async def wait_call(fake, method, timeout=20, predicate=None):
     return await asyncio.to_thread(fake.wait_for_call, method, timeout, predicate)
 
 
+def votes(msg) -> tuple[str, str]:
+    """The callback data of a reply's 👍 and 👎 buttons: its keyboard's last row."""
+    row = msg.reply_markup["inline_keyboard"][-1]
+    assert [b["text"] for b in row] == ["👍", "👎"], row
+    return row[0]["callback_data"], row[1]["callback_data"]
+
+
 class Held:
     """The real engine, each answer held until the test sets `release`: a slow answer whose
     end the test decides, instead of a sleep that guesses it."""
@@ -35,10 +42,10 @@ class Held:
     def __init__(self, real):
         self.real, self.base, self.release = real, real.base, threading.Event()
 
-    def answer(self, question):
+    def answer(self, question, chat=None):
         if not self.release.wait(30):
             raise TimeoutError("the test never released the answer")
-        return self.real.answer(question)
+        return self.real.answer(question, chat=chat)
 
 
 class LogWatch(logging.Handler):
@@ -84,7 +91,10 @@ def logs():
 
 @pytest.fixture
 async def tg(engine, real_settings, tmp_path):
-    """A running bot and its fake server: `await tg["start"](**setting_overrides)`."""
+    """A running bot and its fake server: `await tg["start"](**setting_overrides)`; `await
+    tg["stop"]()` stops it (a restart is a stop and a start). Each test gets conversations of
+    its own: an engine over the session's model, index and verifier."""
+    engine = Engine(engine.settings, engine.base, engine.embedder, engine.index, engine.verifier)
     fake = FakeTelegram(token=TOKEN, bot_username=BOT).start()
     settings = dataclasses.replace(real_settings, telegram_token=TOKEN, telegram_api_base_url=fake.base_url,
                                    telegram_admin_ids=(ADMIN,), data_dir=tmp_path / "data")
@@ -93,7 +103,8 @@ async def tg(engine, real_settings, tmp_path):
     def reload():
         if holder["fail_reload"]:
             raise RuntimeError("facts are broken: 99-bad.yaml: x: empty field 'text'")
-        return Engine.load(holder["settings"], embedder=engine.embedder, rebuild=True)
+        return Engine.load(holder["settings"], embedder=engine.embedder, rebuild=True,
+                           conversations=engine.conversations)
 
     async def start(poll_timeout=10, **overrides):
         holder["settings"] = dataclasses.replace(settings, **overrides)
@@ -106,11 +117,14 @@ async def tg(engine, real_settings, tmp_path):
         holder["app"] = app
         return app
 
-    holder["start"] = start
+    async def stop():
+        app = holder.pop("app", None)
+        if app is not None:
+            await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
+
+    holder.update(start=start, stop=stop, engine=engine)
     yield holder
-    app = holder.get("app")
-    if app is not None:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
+    await stop()
     fake.stop()

@@ -143,3 +143,28 @@ def test_same_input_same_reply(engine, uncached_engine):
     first = uncached_engine.answer(question).answer
     assert uncached_engine.answer(question).answer == first == engine.answer(question).answer
     assert uncached_engine.cache_info().hits == 0
+
+
+@pytest.mark.parametrize("question", ["2010年组建月新增了多少工会组织？", "长钢开了多少场民主评议会", "山西工会会员有多少？"])
+def test_an_answer_carries_related_questions_near_its_facts(engine, question):
+    answer = engine.answer(question)
+    assert not answer.abstained and 1 <= len(answer.suggestions) <= 3
+    cited = [engine.base.by_id(f.id) for f in answer.facts]
+    asked = {q: f for f in engine.base.facts for q in f.questions}
+    related = [asked[q] for q in answer.suggestions]  # each is a curated question of some fact
+    assert not {f.id for f in related} & {f.id for f in cited}
+    assert related[0].section in {f.section for f in cited}  # the cited facts' section first
+    assert all(len(q) <= 30 and not numbers_in(q) for q in answer.suggestions)
+    # The reply's text is unchanged: adapters show related questions as buttons or their own lines.
+    assert not any(q in answer.answer or q in answer.html for q in answer.suggestions)
+    assert answer.to_json()["suggestions"] == list(answer.suggestions)
+
+
+def test_suggestions_stand_alone_so_a_tap_is_never_read_as_a_follow_up(engine):
+    from bot.pipeline.context import LEANS, is_followup
+
+    leaning = [q for f in engine.base.facts for q in f.questions if is_followup(q) == LEANS]
+    assert leaning  # the article's questions include some (那年建会主要盯哪些行业)
+    shown = {q for text in ("2010年组建月新增了多少工会组织？", "山西省有多少个大学？", "2011年建会用的什么办法")
+             for q in engine.answer(text).suggestions}
+    assert shown and not shown & set(leaning)

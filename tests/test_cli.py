@@ -74,3 +74,14 @@ def test_damaged_model_folder_names_the_fix(tmp_path):
     (folder / "config.json").write_text("{broken")
     out = run(["ask", "会员总数"], env_extra={"QA_MODEL": str(folder)})
     assert out.returncode == 1 and "prepare_model.py --force" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_console_keeps_one_conversation_until_new(real_settings):
+    out = run([], "2010年组建月新增了多少工会组织？\n那2011年呢\n/new\n那2011年呢\n/foo\n", real_settings=real_settings)
+    assert out.returncode == 0, out.stderr
+    replies = out.stdout.split("\n\n")
+    followup = next(r for r in replies if "9303" in r)
+    assert followup.startswith("（理解为：2011年组建月新增了多少工会组织？）")
+    assert "你还可以问：" in out.stdout  # related questions under an answer
+    after_new = out.stdout.split("换个话题")[1]
+    assert "理解为" not in after_new and "没有 /foo 这个命令" in after_new

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.numbers import numbers_in
-from bot.telegram_util import MAX_MESSAGE, split_message
+from bot.adapters.telegram.send import MAX_MESSAGE, split_message
 
 pytestmark = pytest.mark.slow
 

@@ -31,7 +31,7 @@ from bot.cli import main
 from bot.engine import Engine
 from bot.explain import explain
 from bot.settings import Settings
-from bot.telegram_bot import build_application
+from bot.adapters.telegram.app import build_application
 
 with redirect_stdout(io.StringIO()) as out:
     assert main(["ask", "山西工会会员有多少"]) == 0

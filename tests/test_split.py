@@ -2,7 +2,7 @@
 import html
 import re
 
-from bot.telegram_util import MAX_MESSAGE, split_message
+from bot.adapters.telegram.send import MAX_MESSAGE, split_message
 
 
 def visible(markup):

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from bot.engine import Engine
-from telegram_support import ADMIN, BOT, TOKEN, USER, Held, wait_call, wait_message
+from telegram_support import ADMIN, BOT, TOKEN, USER, Held, votes, wait_call, wait_message
 
 pytestmark = pytest.mark.slow
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 async def test_commands_are_registered_in_chinese(tg):
     await tg["start"]()
     names = [c["command"] for c in tg["fake"].commands()]
-    assert names == ["start", "help", "about", "topics", "ask"]
+    assert names == ["start", "help", "about", "topics", "new", "ask"]
     assert all(c["description"] for c in tg["fake"].commands())
 
 
@@ -39,7 +39,10 @@ async def test_private_question_gets_figures_quote_buttons_as_a_reply(tg):
     assert msg.text.startswith("截至2013年7月底") and "7706467" in msg.text and "📖 原文" in msg.text
     assert msg.parse_mode == "HTML" and "<b>" in msg.raw_text
     assert msg.reply_to_message_id == update["message"]["message_id"]
-    assert [b["text"] for b in msg.buttons] == ["👍", "👎"]
+    *suggested, feedback = msg.reply_markup["inline_keyboard"]
+    assert [b["text"] for b in feedback] == ["👍", "👎"]  # related questions in rows above, one each
+    assert 1 <= len(suggested) <= 3 and all(len(row) == 1 and row[0]["callback_data"].startswith("sq:")
+                                            for row in suggested)
     # A fast answer spends no Bot API request on "typing…" (the API allows ~30 requests/s).
     assert not any(c.method.lower() == "sendchataction" for c in fake.calls)
     assert fake.unexpected_errors == []
@@ -92,7 +95,7 @@ async def test_feedback_button_round_trip_stores_a_salted_hash(tg):
     fake = tg["fake"]
     fake.inject_message("山西工会会员有多少？")
     msg = await wait_message(fake, USER)
-    fake.press_button(msg, msg.buttons[0]["callback_data"], user_id=USER)
+    fake.press_button(msg, votes(msg)[0], user_id=USER)
     call = await asyncio.to_thread(fake.wait_for_call, "answerCallbackQuery", 10)
     assert "谢谢" in call.params.get("text", "")
     db = tg["settings"].data_dir / "feedback.sqlite3"
@@ -169,7 +172,7 @@ async def test_allowlist_applies_to_messages_commands_and_buttons(tg):
     app.bot_data["settings"] = dataclasses.replace(app.bot_data["settings"], telegram_allowed_chat_ids=(USER,))
     fake.inject_message("山西工会会员有多少？", user_id=3003, chat_id=3003)
     fake.inject_message("/start", user_id=3003, chat_id=3003)
-    fake.press_button(earlier, earlier.buttons[0]["callback_data"], user_id=3003)
+    fake.press_button(earlier, votes(earlier)[0], user_id=3003)
     await asyncio.to_thread(fake.wait_for_call, "answerCallbackQuery", 10)  # acknowledged, not recorded
     fake.inject_message("山西工会会员有多少？")
     assert "7706467" in (await wait_message(fake, USER)).text
@@ -219,7 +222,7 @@ async def test_engine_failure_gets_a_short_apology_and_a_logged_traceback(tg, ca
     class Broken:
         base = app.bot_data["engine"].base
 
-        def answer(self, question):
+        def answer(self, question, chat=None):
             raise RuntimeError("index exploded /secret/path")
 
     app.bot_data["engine"] = Broken()
@@ -253,7 +256,7 @@ async def test_unwritable_data_directory_does_not_stop_answers(tg, tmp_path, cap
     assert "没有提到" in (await wait_message(fake, USER)).text
     fake.inject_message("山西工会会员有多少？")
     msg = await wait_message(fake, USER)
-    fake.press_button(msg, msg.buttons[0]["callback_data"], user_id=USER)
+    fake.press_button(msg, votes(msg)[0], user_id=USER)
     await asyncio.to_thread(fake.wait_for_call, "answerCallbackQuery", 10)
     assert "7706467" in msg.text and "could not record" in caplog.text
 

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from bot.telegram_bot import PRUNE_EVERY
-from telegram_support import ADMIN, BOT, USER, Held, wait_call, wait_message
+from bot.adapters.telegram.app import PRUNE_EVERY
+from telegram_support import ADMIN, BOT, USER, Held, votes, wait_call, wait_message
 
 pytestmark = pytest.mark.slow
 GROUP = -2001
@@ -24,9 +24,9 @@ class Hooked:
     def __init__(self, real, before):
         self.real, self.before, self.base = real, before, real.base
 
-    def answer(self, question):
+    def answer(self, question, chat=None):
         self.before(question)
-        return self.real.answer(question)
+        return self.real.answer(question, chat=chat)
 
 
 def forged_press(fake, message, data, user_id=USER):
@@ -101,15 +101,15 @@ async def test_a_second_press_changes_the_vote(tg):
     fake = tg["fake"]
     fake.inject_message(QUESTION)
     msg = await wait_message(fake, USER)
-    up, down = (b["callback_data"] for b in msg.buttons)
+    up, down = votes(msg)
     for data in (up, down, down):
         fake.press_button(msg, data, user_id=USER)
         await wait_call(fake, "answerCallbackQuery")
     fake.press_button(msg, up, user_id=ADMIN)
     await wait_call(fake, "answerCallbackQuery")
     db = tg["settings"].data_dir / "feedback.sqlite3"
-    votes = sqlite3.connect(db).execute("SELECT vote FROM feedback ORDER BY rowid").fetchall()
-    assert votes == [("down",), ("up",)]  # one row per (answer, user), the last vote
+    stored = sqlite3.connect(db).execute("SELECT vote FROM feedback ORDER BY rowid").fetchall()
+    assert stored == [("down",), ("up",)]  # one row per (answer, user), the last vote
 
 
 async def test_a_flood_gets_one_note_per_window_whatever_it_sends(tg):
@@ -135,7 +135,7 @@ async def test_button_presses_are_throttled_too(tg):
     fake.inject_message(QUESTION)
     msg = await wait_message(fake, USER)
     for _ in range(4):  # the question spent one of two; one press passes, one is told, two are ignored
-        fake.press_button(msg, msg.buttons[0]["callback_data"], user_id=USER)
+        fake.press_button(msg, votes(msg)[0], user_id=USER)
     await answered_callbacks(fake, 2)
     await settle(fake)
     texts = [c.params.get("text", "") for c in fake.calls if c.method == "answerCallbackQuery"]

@@ -11,8 +11,9 @@ import pytest
 from telegram import Bot, ChatMemberUpdated, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TimedOut
 
-from bot.adapters.telegram import feedback
+from bot.adapters.telegram import feedback, suggestions
 from bot.adapters.telegram.chats import Chats
+from bot.adapters.telegram.conversation import conversation_key
 from bot.adapters.telegram.mentions import question_of
 from bot.adapters.telegram.redact import RedactingFormatter, drop_invalid_token_records, guard_logs
 from bot.adapters.telegram.send import safe_to_retry
@@ -66,6 +67,15 @@ def test_sender_is_the_sender_chat_for_anonymous_admins_and_channels():
     assert (sender_of(as_group), sender_of(as_channel), sender_of(update())) == (-2001, -1003, 1001)
 
 
+def test_conversations_are_per_chat_in_private_and_per_sender_in_groups():
+    private = update(chat={"id": 1001, "type": "private", "first_name": "A"})
+    anonymous = update(**{"from": {"id": 1087968824, "is_bot": True, "first_name": "Group"},
+                          "sender_chat": {"id": -2001, "type": "group", "title": "g"}})
+    other = update(**{"from": {"id": 1002, "is_bot": False, "first_name": "B"}})
+    keys = [conversation_key(u) for u in (private, update(), other, anonymous)]
+    assert keys == ["tg:1001", "tg:-2001:1001", "tg:-2001:1002", "tg:-2001:-2001"]
+
+
 # --- logs -------------------------------------------------------------------------------
 def record(name, msg, exc=None):
     return logging.LogRecord(name, logging.ERROR, __file__, 1, msg, None, (type(exc), exc, None) if exc else None)
@@ -75,7 +85,7 @@ def test_network_errors_are_logged_only_the_invalid_token_record_is_dropped():
     assert drop_invalid_token_records(record("telegram.ext.Updater", "polling failed", NetworkError("Bad Gateway")))
     assert drop_invalid_token_records(record("telegram.ext.Application", "x", TimedOut()))
     assert not drop_invalid_token_records(record("telegram.ext.Updater", "x", InvalidToken(f"The token `{TOKEN}`")))
-    assert drop_invalid_token_records(record("bot.telegram_bot", "ours", InvalidToken("x")))
+    assert drop_invalid_token_records(record("bot.adapters.telegram.app", "ours", InvalidToken("x")))
 
 
 def test_every_secret_is_masked_in_formatted_lines():
@@ -156,6 +166,38 @@ def test_the_feedback_table_is_bounded_and_keeps_short_questions():
     assert len(pending) == 3 and pending.get(keys[0]) is None
     assert pending.get(keys[-1]) == ("问" * 10, ("f",))
     assert all(feedback.parse(f"fb:up:{k}") for k in keys)
+
+
+@pytest.mark.parametrize("data, key", [
+    ("sq:0123456789ab", "0123456789ab"), ("sq:", None), ("sq:0123456789AB", None), ("sq:0123456789ab\n", None),
+    ("sq:0123456789abc", None), ("fb:up:0123456789ab", None), (None, None),
+])
+def test_suggestion_data_is_matched_strictly(data, key):
+    assert suggestions.parse(data) == key
+
+
+def test_the_suggestion_table_is_bounded_and_keeps_one_key_per_question():
+    table = suggestions.SuggestedQuestions(size=3, max_chars=10)
+    first = table.add("山西有多少工会会员？")
+    assert table.add("山西有多少工会会员？") == first and len(table) == 1  # offered again: the same key
+    keys = [table.add(f"问题{i}") for i in range(3)]
+    assert table.get(first) is None and [table.get(k) for k in keys] == ["问题0", "问题1", "问题2"]
+    assert table.add("山西有多少工会会员？") != first  # dropped, so offered under a new key
+    assert table.get(table.add("问" * 4096)) == "问" * 10
+    for i in range(10):  # the reverse index stays bounded too
+        table.add(f"又一个问题{i}")
+    assert len(table._keys) <= 2 * table.size
+
+
+def test_suggestion_buttons_sit_one_per_row_above_the_votes_and_fit_telegrams_limits():
+    table = suggestions.SuggestedQuestions()
+    questions = ["短问题？", "很" * 200]
+    rows = suggestions.keyboard(table, questions, "0123456789ab").inline_keyboard
+    assert [[b.text for b in row] for row in rows] == [["短问题？"], ["很" * 31 + "…"], ["👍", "👎"]]
+    assert [table.get(suggestions.parse(row[0].callback_data)) for row in rows[:2]] == questions
+    assert all(len(b.callback_data.encode()) <= 64 for row in rows for b in row)
+    assert suggestions.keyboard(table, [], None) is None
+    assert suggestions.asked("a<b", "<i>") == "<i>&lt;i&gt;问：a&lt;b</i>"
 
 
 def member_update(chat, status):

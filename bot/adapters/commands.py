@@ -14,7 +14,7 @@ COMMANDS = (
     ("topics", "我能回答的章节"),
     ("new", "开始新话题：忘掉前面的对话"),
 )
-_COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.S)
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@\w+)?(?:\s+(.*))?$", re.S)  # Telegram's command syntax
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,14 @@ def reply(command: Command, meta, *, group: bool = False, extra: tuple[tuple[str
     if command.name == "new":
         return ["好的，我们换个话题：接下来的问题不再接着前面的对话理解。"]
     return [f"没有 /{command.name} 这个命令。发送 /help 查看可用的命令，或直接输入问题。"]
+
+
+def respond(command: Command, engine, chat: str, *, group: bool = False,
+            extra: tuple[tuple[str, str], ...] = ()) -> list[str]:
+    """`reply` in the conversation `chat` of `engine`: /new forgets that conversation first."""
+    if command.name == "new":
+        engine.conversations.clear(chat)
+    return reply(command, engine.base.meta, group=group, extra=extra)
 
 
 def is_shared(command: Command) -> bool:

@@ -1,1 +1,1 @@
-"""Parts of the Telegram adapter that hold no handler: logs, throttle, sending, chats, buttons."""
+"""The Telegram adapter: `app` assembles and runs it; handlers, sending, throttling, chats and buttons."""

@@ -1,7 +1,12 @@
-"""Which chats the bot serves: the allowlist, groups that became supergroups, chats to leave."""
+"""Which chats the bot serves (the allowlist, migrated groups, chats to leave), and the handlers applying it."""
 from __future__ import annotations
 
+import logging
+
 from telegram import ChatMember, ChatMemberUpdated, Message, Update
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+logger = logging.getLogger(__name__)
 
 
 class Chats:
@@ -48,3 +53,33 @@ class Chats:
         chat = change.chat
         return (joined and bool(allowed) and chat.type != chat.PRIVATE
                 and chat.id not in allowed and chat.id not in self.migrated)
+
+
+async def check_allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Drop every update from a chat outside TELEGRAM_ALLOWED_CHAT_IDS (when it is set)."""
+    data = context.bot_data
+    if not data["chats"].allows(update, data["settings"].telegram_allowed_chat_ids):
+        if update.callback_query:
+            await update.callback_query.answer()
+        raise ApplicationHandlerStop
+
+
+async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Leave a group or channel as soon as the bot is added to one the allowlist excludes."""
+    data, change = context.bot_data, update.my_chat_member
+    if data["chats"].must_leave(change, data["settings"].telegram_allowed_chat_ids):
+        logger.info("added to %s %s, which TELEGRAM_ALLOWED_CHAT_IDS excludes: leaving", change.chat.type,
+                    change.chat.id)
+        await change.chat.leave()
+
+
+async def on_migration(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup (a new chat id): log it, and keep serving it if allowed."""
+    data = context.bot_data
+    allowed = data["settings"].telegram_allowed_chat_ids
+    moved = data["chats"].note_migration(update.effective_message, allowed)
+    if moved and allowed:
+        logger.warning("group %s became supergroup %s: serving it, but add %s to TELEGRAM_ALLOWED_CHAT_IDS "
+                       "so that it is still served after a restart", *moved, moved[1])
+    elif moved:
+        logger.info("group %s became supergroup %s", *moved)

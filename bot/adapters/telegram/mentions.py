@@ -1,7 +1,7 @@
-"""Which group messages are addressed to the bot, and the question without the mention."""
+"""Which group messages and commands are addressed to the bot, and the question without the mention."""
 from __future__ import annotations
 
-from telegram import Message, MessageEntity
+from telegram import Chat, Message, MessageEntity
 from telegram.ext import filters
 
 
@@ -34,3 +34,28 @@ class AddressedToBot(filters.MessageFilter):
 
 
 ADDRESSED = AddressedToBot(name="AddressedToBot")
+
+
+def command_of(message: Message) -> tuple[str, str] | None:
+    """(name in lower case, the bot username it names or '') of the command a message starts
+    with, or None."""
+    entity = next((e for e in message.entities if e.type == MessageEntity.BOT_COMMAND and e.offset == 0), None)
+    if entity is None:
+        return None
+    name, _, username = message.parse_entity(entity)[1:].partition("@")
+    return name.lower(), username
+
+
+class CommandForBot(filters.MessageFilter):
+    """A command the bot must answer even when it does not know it: any command in a private
+    chat; in a group only one addressed to this bot by name (/x@thisbot), since a bare /x may be
+    meant for another bot in the group."""
+
+    def filter(self, message: Message) -> bool:
+        command = command_of(message)
+        if command is None:
+            return False
+        return message.chat.type == Chat.PRIVATE or command[1].lower() == message.get_bot().username.lower()
+
+
+COMMAND_FOR_BOT = CommandForBot(name="CommandForBot")
