@@ -26,7 +26,7 @@ from bot.pipeline.parts import parts as split_parts
 from bot.pipeline.text import places
 from bot.pipeline.verify import Verdict, Verifier
 from bot.retrieve import Hit, Retriever
-from bot.scope import Scope
+from bot.scope import Scope, other_months
 
 logger = logging.getLogger(__name__)
 # Answered once at load: jieba's and pypinyin's dictionaries load lazily.
@@ -169,7 +169,8 @@ class Engine:
         hits = tuple(self.retriever.search(text, vector))
         clock.lap("retrieve")
         reading = self.verifier.read(text, vector)
-        verdicts = self.verifier.score(reading, [h.fact_id for h in hits])
+        verdicts = tuple(Verdict(v.fact_id, 0.0) if other_months(text, self.base.by_id(v.fact_id).text) else v
+                         for v in self.verifier.score(reading, [h.fact_id for h in hits]))
         clock.lap("verify")
         return Part(text, hits, verdicts), reading
 

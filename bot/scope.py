@@ -1,8 +1,21 @@
 """Scope: the years and places the article never speaks of. A question about one of them is
-out of scope whatever the nearest fact says (the article's figures are for Shanxi, 2006–2013)."""
+out of scope whatever the nearest fact says (the article's figures are for Shanxi, 2006–2013).
+And a fact dated in other months than the question names does not answer it."""
 from __future__ import annotations
 
+import re
+
 from bot.pipeline.text import YEAR, places
+
+_MONTH = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])月")
+
+
+def other_months(question: str, fact_text: str) -> bool:
+    """Whether the question names a month and the fact is dated in months, none of them that one
+    (今年4月开了什么会 against a fact of 2013年6月)."""
+    asked = set(_MONTH.findall(question))
+    dated = set(_MONTH.findall(fact_text))
+    return bool(asked and dated and not asked & dated)
 
 
 class Scope:

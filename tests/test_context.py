@@ -103,3 +103,9 @@ def test_arithmetic_over_the_two_last_questions():
 
 def test_a_longer_subject_replaces_its_counterpart():
     assert "五星级基层工会有多少个" in texts("五星级基层工会呢", "五星级乡镇(街道)工会有多少个")
+
+
+def test_another_date_replaces_the_whole_date():
+    assert texts("那5月份呢", "今年7月12号省总开了什么会")[0] == "5月份省总开了什么会"
+    assert texts("那2010年呢", "2012年9月全总在山西开了什么会")[0] == "2010年全总在山西开了什么会"
+    assert texts("同年3月8日呢", "2011年1月5日谁被表彰了")[0] == "2011年3月8日谁被表彰了"

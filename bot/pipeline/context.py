@@ -103,6 +103,13 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
         out += [(r, "arith") for r in _arithmetic(prev, rest, years, prev_years,
                                                                 (previous.earlier, previous.read))]
     plain = _STEPS.sub("", YEAR.sub("", rest)).strip("的年 ")  # what the follow-up adds beyond a year
+    new_date, old_date = _DATE.search(rest), _DATE.search(prev)
+    if new_date and old_date and "月" in new_date.group(0) + old_date.group(0):  # 那4月份呢, 那2009年呢 after 6月
+        date = new_date.group(0)
+        for word, step in _STEP_YEARS:  # 同年2月20日 → 2012年2月20日
+            if date.startswith(word) and prev_years:
+                date = f"{int(prev_years[0]) + step}年" + date[len(word):]
+        out.append((prev[:old_date.start()] + date + prev[old_date.end():], "year"))
     if years and prev_years:  # another year or period: 那2011年呢
         again = _replace_years(prev, prev_years, years[0])
         out.append((again, "year"))
@@ -167,6 +174,9 @@ PRIORITY = {"arith": 0, "year": 0, "name": 0, "person": 0, "thing": 0, "swap": 1
 
 
 _STEPS = re.compile("|".join(w for w, _ in _STEP_YEARS))
+# A date as questions write it: 2012年1月5日, 今年3月25号, 4月份, 同年2月20日, 2009年.
+_DATE = re.compile(rf"(?:(?:19|20)\d\d年|今年|去年|{_STEPS.pattern})?\d{{1,2}}月份?(?:\d{{1,2}}[日号])?|"
+                   r"(?:19|20)\d\d年|今年|去年")
 # What an arithmetic follow-up says besides its new item: the operation, the words that tie it
 # to the previous question (比它, 跟, 加上), and a bare unit.
 _OPERATION = re.compile("|".join(rx.pattern for rx in (DIFFERENCE, RATIO, TOTAL, COMPARE)))

@@ -1,0 +1,11 @@
+"""Scope checks that are facts about the article, not judgements: other months."""
+from bot.scope import other_months
+
+
+def test_a_fact_dated_in_other_months_does_not_answer():
+    fact = "2013年6月，中华全国总工会在山西召开了全国工会法律援助维权服务现场工作会。"
+    assert other_months("今年4月全总在山西开了什么会", fact)
+    assert not other_months("今年6月全总在山西开了什么会", fact)
+    assert not other_months("全总在山西开了什么会", fact)  # no month asked
+    assert not other_months("4月开了什么会", "2012年，山西工资集体协商工作受到批示。")  # the fact has no month
+    assert not other_months("2010年12月出台了什么", "2010年12月，省总出台了意见。")
