@@ -7,6 +7,7 @@ import re
 
 from bot.pipeline.text import YEAR, places
 
+_LATER = re.compile(r"明年|后年|来年|下一年度")
 _MONTH = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])月")
 
 
@@ -33,4 +34,6 @@ class Scope:
             if place in question:
                 return f"place:{place}"
         years = set(YEAR.findall(question)) - self.years
+        if _LATER.search(question):  # 明年: a year after the article's, which it cannot know
+            years.add(_LATER.search(question).group(0))
         return f"year:{','.join(sorted(years))}" if years else ""

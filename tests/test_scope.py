@@ -9,3 +9,10 @@ def test_a_fact_dated_in_other_months_does_not_answer():
     assert not other_months("全总在山西开了什么会", fact)  # no month asked
     assert not other_months("4月开了什么会", "2012年，山西工资集体协商工作受到批示。")  # the fact has no month
     assert not other_months("2010年12月出台了什么", "2010年12月，省总出台了意见。")
+
+
+def test_a_year_after_the_article_is_out_of_scope():
+    from bot.scope import Scope
+    scope = Scope("2010年、2011年……2013年", 2013)
+    assert scope.unknown("明年五一表彰名额有多少").startswith("year:")
+    assert scope.unknown("2011年组建月新增多少工会") == ""
