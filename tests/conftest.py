@@ -59,8 +59,9 @@ def facts_copy(tmp_path):
     return dst
 
 
-# A few fact files with their training data: enough for an index and a verifier, quick to build.
-SMALL_FACTS = ("meta.yaml", "article.txt", "glossary.yaml", "01-intro.yaml", "12-priorities.yaml")
+# One fact file with its training data (15 facts, ~800 questions): enough for an index and a
+# verifier, quick to build.
+SMALL_FACTS = ("meta.yaml", "article.txt", "glossary.yaml", "01-intro.yaml")
 FAKE_WEIGHTS = "name:" + FakeEmbedder.name  # the weights digest of a model that is no folder
 
 
@@ -81,7 +82,7 @@ def _fake_settings(facts_dir: Path, index_dir: Path):
 
 @pytest.fixture
 def small_facts(tmp_path):
-    """Two fact files of facts/ (and the first 40 general out-of-scope questions) in a tmp dir."""
+    """One fact file of facts/ (and the first 40 general out-of-scope questions) in a tmp dir."""
     return _small_facts(tmp_path / "small-facts")
 
 
