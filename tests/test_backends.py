@@ -206,10 +206,10 @@ def test_rebuild_reuses_cached_vectors_without_loading_the_model(fake_settings, 
 
 
 def test_edited_fact_is_the_only_text_embedded_again(fake_settings, fake_index, fake_embedder):
-    path = fake_settings.facts_dir / "01-intro.yaml"
+    path = fake_settings.facts_dir / "10-frugal.yaml"
     text = path.read_text(encoding="utf-8")
-    assert text.count("这篇文章叫什么题目？") == 1
-    path.write_text(text.replace("这篇文章叫什么题目？", "这篇新闻的大标题写的是哪几个字？"), encoding="utf-8")
+    assert text.count("工会要怎么省钱") == 1
+    path.write_text(text.replace("工会要怎么省钱", "工会打算从哪些地方把开销压下来"), encoding="utf-8")
     manifest = _build(fake_settings, fake_embedder)
     assert manifest["embedded"] == 1 and manifest["reused"] == manifest["texts"] - 1
 
