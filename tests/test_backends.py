@@ -19,7 +19,7 @@ from bot.errors import ConfigError, IndexStateError, ModelError
 from bot.facts import load_facts
 from bot.knowledge.model_files import ONNX_FILES, weights_fingerprint
 from bot.settings import Settings
-from conftest import FACTS, MODEL, ROOT
+from conftest import FACTS, FAKE_WEIGHTS, MODEL, ROOT, FakeEmbedder
 from test_model_fidelity import SENTENCES
 
 # ---- backends against the torch fp32 reference (real model) ---------------------------------
@@ -183,46 +183,44 @@ def test_missing_weights_name_the_fix(tmp_path):
 
 
 # ---- embedding cache (fake embedder) ------------------------------------------------------
+# `fake_index` is a copy of one fake-embedder build of the small facts, made from an empty
+# cache; its embedding cache holds every vector of that build (weights FAKE_WEIGHTS).
 
-def _build(settings, embedder, **kw):
+def _build(settings, embedder, weights=FAKE_WEIGHTS, **kw):
     base = load_facts(settings.facts_dir)
-    return index_mod.build(base, embedder, settings, "fake-weights-" + settings.backend, progress=False, **kw)
+    return index_mod.build(base, embedder, settings, weights, progress=False, **kw)
 
 
 def _no_model():
     raise AssertionError("the model was loaded although every vector was cached")
 
 
-def test_rebuild_reuses_cached_vectors_without_loading_the_model(fake_settings, fake_embedder):
-    first = _build(fake_settings, fake_embedder)
+def test_rebuild_reuses_cached_vectors_without_loading_the_model(fake_settings, fake_index):
+    first = fake_index
     assert first["reused"] == 0 and first["embedded"] == first["texts"]
-    vectors = index_mod.load(fake_settings.index_dir, {}, fake_embedder.dim).faiss.reconstruct_n(0, first["vectors"])
+    vectors = index_mod.load(fake_settings.index_dir, {}, FakeEmbedder.dim).faiss.reconstruct_n(0, first["vectors"])
     again = _build(fake_settings, _no_model)
     assert again["embedded"] == 0 and again["reused"] == first["texts"]
-    rebuilt = index_mod.load(fake_settings.index_dir, {}, fake_embedder.dim).faiss.reconstruct_n(0, again["vectors"])
+    rebuilt = index_mod.load(fake_settings.index_dir, {}, FakeEmbedder.dim).faiss.reconstruct_n(0, again["vectors"])
     assert np.array_equal(vectors, rebuilt)
 
 
-def test_edited_fact_is_the_only_text_embedded_again(fake_settings, fake_embedder):
-    _build(fake_settings, fake_embedder)
-    path = fake_settings.facts_dir / "01-intro.yaml"
+def test_edited_fact_is_the_only_text_embedded_again(fake_settings, fake_index, fake_embedder):
+    path = fake_settings.facts_dir / "10-frugal.yaml"
     text = path.read_text(encoding="utf-8")
-    assert text.count("这篇文章叫什么题目？") == 1
-    path.write_text(text.replace("这篇文章叫什么题目？", "这篇新闻的大标题写的是哪几个字？"), encoding="utf-8")
+    assert text.count("工会要怎么省钱") == 1
+    path.write_text(text.replace("工会要怎么省钱", "工会打算从哪些地方把开销压下来"), encoding="utf-8")
     manifest = _build(fake_settings, fake_embedder)
     assert manifest["embedded"] == 1 and manifest["reused"] == manifest["texts"] - 1
 
 
-def test_no_cache_embeds_everything_and_other_weights_start_fresh(fake_settings, fake_embedder):
-    _build(fake_settings, fake_embedder)
+def test_no_cache_embeds_everything_and_other_weights_start_fresh(fake_settings, fake_index, fake_embedder):
     assert _build(fake_settings, fake_embedder, use_cache=False)["reused"] == 0
-    other = dataclasses.replace(fake_settings, backend="onnx")  # other weights digest
-    assert _build(other, fake_embedder)["reused"] == 0
+    assert _build(fake_settings, fake_embedder, weights="other-fake-weights")["reused"] == 0
     assert len(list((fake_settings.index_dir / index_mod.CACHE).glob("*.npz"))) == 1  # dead one dropped
 
 
-def test_corrupt_cache_is_rebuilt_with_a_warning(fake_settings, fake_embedder, caplog):
-    _build(fake_settings, fake_embedder)
+def test_corrupt_cache_is_rebuilt_with_a_warning(fake_settings, fake_index, fake_embedder, caplog):
     (cache,) = (fake_settings.index_dir / index_mod.CACHE).glob("*.npz")
     cache.write_bytes(b"not a zip")
     manifest = _build(fake_settings, fake_embedder)
@@ -230,14 +228,13 @@ def test_corrupt_cache_is_rebuilt_with_a_warning(fake_settings, fake_embedder, c
     assert _build(fake_settings, _no_model)["embedded"] == 0  # and it is whole again
 
 
-def test_index_built_for_another_backend_is_stale(fake_settings, fake_embedder):
-    _build(fake_settings, fake_embedder)
+def test_index_built_for_another_backend_is_stale(fake_settings, fake_index):
     manifest = json.loads((fake_settings.index_dir / "current" / "manifest.json").read_text())
     assert manifest["backend"] == fake_settings.backend
     other = dataclasses.replace(fake_settings, backend="torch")
-    expected = index_mod.expected_manifest(manifest["facts_sha256"], other.model, "fake-weights-torch", other)
+    expected = index_mod.expected_manifest(manifest["facts_sha256"], other.model, FAKE_WEIGHTS, other)
     with pytest.raises(IndexStateError, match="backend changed"):
-        index_mod.load(fake_settings.index_dir, expected, fake_embedder.dim)
+        index_mod.load(fake_settings.index_dir, expected, FakeEmbedder.dim)
 
 
 # ---- reply cache ----------------------------------------------------------------------------
@@ -255,12 +252,11 @@ class CountingEmbedder:
 
 
 def _engine(settings, embedder, **overrides):
-    settings = dataclasses.replace(settings, **overrides)
-    index_mod.build(load_facts(settings.facts_dir), embedder, settings, "name:" + embedder.name, progress=False)
-    return Engine.load(settings, embedder=embedder)
+    """An engine over the `fake_index` copy in `settings.index_dir`."""
+    return Engine.load(dataclasses.replace(settings, **overrides), embedder=embedder)
 
 
-def test_repeated_question_in_either_script_is_answered_without_encoding(fake_settings, fake_embedder):
+def test_repeated_question_in_either_script_is_answered_without_encoding(fake_settings, fake_index, fake_embedder):
     counting = CountingEmbedder(fake_embedder)
     engine = _engine(fake_settings, counting)
     counting.texts.clear()
@@ -272,7 +268,7 @@ def test_repeated_question_in_either_script_is_answered_without_encoding(fake_se
     assert engine.cache_info().hits == 1
 
 
-def test_cache_size_zero_turns_the_cache_off(fake_settings, fake_embedder):
+def test_cache_size_zero_turns_the_cache_off(fake_settings, fake_index, fake_embedder):
     counting = CountingEmbedder(fake_embedder)
     engine = _engine(fake_settings, counting, cache_size=0)
     counting.texts.clear()
