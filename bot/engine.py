@@ -268,9 +268,19 @@ class Engine:
             return reply, decision, timings, ""
         fact = self.base.by_id(previous.facts[0]).text if previous.facts else ""
         options = readings(text, previous, self._names, self.scope.article, self.base.meta.year, fact)
-        tried = [(reading, rule, *self._reply_prepared(reading)) for reading, rule in options]
-        # An arithmetic reading counts only when it computed something from the cited figures.
-        answered = [t for t in tried if t[3].kind == ANSWER and (t[1] != "arith" or t[3].computation)]
+        # A clear follow-up tries its readings from the most specific rule down and stops at the
+        # first rule that answers; one that only may lean weighs every reading.
+        levels = sorted({PRIORITY[rule] for _, rule in options}) if leaning == LEANS else [None]
+        tried, answered = [], []
+        for level in levels:
+            for reading, rule in options:
+                if level is None or PRIORITY[rule] == level:
+                    tried.append((reading, rule, *self._reply_prepared(reading)))
+            # An arithmetic reading counts only when it computed something from the cited figures.
+            answered = [t for t in tried if t[3].kind == ANSWER and (t[1] != "arith" or t[3].computation)]
+            if answered:
+                break
+        tried.sort(key=lambda t: next(i for i, o in enumerate(options) if o[0] == t[0]))
         def rank(t):  # a clear follow-up: the most specific answered reading; else the most trusted
             best = -max(v.p for v in t[3].verdicts)
             return (PRIORITY[t[1]], best) if leaning == LEANS else (best,)
