@@ -103,9 +103,10 @@ class Reading:
 _ASKING = re.compile(r"^(几|多少)[个项次条场届名人位家座所批种处篇份件回年月天号岁倍块]?$")
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=2048)
 def read(text: str) -> Reading:
-    """jieba's reading of a normalised text (remembered: the same question is read once)."""
+    """jieba's reading of a normalised text (remembered: the same question is read once; the
+    facts' own questions, which suggestions check, and the recent questions fit)."""
     tokens = tuple((w.word, w.flag) for w in posseg().cut(text))
     words = [w for w, _ in tokens if w.strip() and w not in STOPWORDS and not _ASKING.match(w)
              and (_CJK.fullmatch(w) or (_EN.fullmatch(w) and len(w) > 2))]
