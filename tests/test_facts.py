@@ -108,3 +108,17 @@ def test_coverage_reports_a_gap(facts_copy):
     assert [m for m in missing if m.startswith("61428个")] == [
         m for m in missing if m.startswith("61428个") and "共建立工会组织" in m]
     assert len([m for m in missing if m.startswith("61428个")]) == 1
+
+
+def test_parsed_files_are_cached_as_json_and_an_edit_is_read_afresh(facts_copy, tmp_path):
+    cache = tmp_path / "facts-cache"
+    plain = load_facts(facts_copy)
+    assert load_facts(facts_copy, cache_dir=cache).facts == plain.facts  # first load writes the cache
+    assert any(cache.glob("*.json"))
+    assert load_facts(facts_copy, cache_dir=cache).facts == plain.facts  # second load reads it
+    path = sorted(facts_copy.glob("0*.yaml"))[0]
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))
+    items[0]["questions"] = items[0]["questions"] + ["这条是新加的问法吗？"]
+    path.write_text(yaml.safe_dump(items, allow_unicode=True), encoding="utf-8")
+    edited = load_facts(facts_copy, cache_dir=cache)
+    assert "这条是新加的问法吗？" in edited.by_id(items[0]["id"]).questions
