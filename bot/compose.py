@@ -63,7 +63,10 @@ def render(reply: Reply, html_mode: bool) -> str:
             lines.append(f"「{esc(c.section)}」")
             lines.append(f"“{esc(c.quote)}”")
     if reply.suggestions and reply.kind != ANSWER:  # an answer's related questions are the adapter's to show
-        lines += ["", "你可以这样问："] + [f"· {esc(s)}" for s in reply.suggestions]
+        if html_mode:  # Telegram shows them as buttons under the message
+            lines += ["", "你可以点下面的问题接着问。"]
+        else:
+            lines += ["", "你可以这样问："] + [f"· {esc(s)}" for s in reply.suggestions]
     return "\n".join(lines)
 
 
