@@ -109,3 +109,12 @@ def test_another_date_replaces_the_whole_date():
     assert texts("那5月份呢", "今年7月12号省总开了什么会")[0] == "5月份省总开了什么会"
     assert texts("那2010年呢", "2012年9月全总在山西开了什么会")[0] == "2010年全总在山西开了什么会"
     assert texts("同年3月8日呢", "2011年1月5日谁被表彰了")[0] == "2011年3月8日谁被表彰了"
+
+
+def test_a_date_without_its_year_keeps_the_previous_year_and_may_drop_the_place():
+    assert texts("那2月20号呢", "2012年1月5日长钢开了什么会")[0] == "2012年2月20号长钢开了什么会"
+    assert "6月省总开了个什么会" in texts("6月那次呢", "今年4月省总在长钢开了个什么会")
+
+
+def test_a_bare_effect_asks_how_it_went():
+    assert "长钢的民主评议会效果怎么样" in texts("效果呢", "长钢的民主评议会开了多少场")

@@ -105,11 +105,14 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
     plain = _STEPS.sub("", YEAR.sub("", rest)).strip("的年 ")  # what the follow-up adds beyond a year
     new_date, old_date = _DATE.search(rest), _DATE.search(prev)
     if new_date and old_date and "月" in new_date.group(0) + old_date.group(0):  # 那4月份呢, 那2009年呢 after 6月
-        date = new_date.group(0)
-        for word, step in _STEP_YEARS:  # 同年2月20日 → 2012年2月20日
-            if date.startswith(word) and prev_years:
-                date = f"{int(prev_years[0]) + step}年" + date[len(word):]
-        out.append((prev[:old_date.start()] + date + prev[old_date.end():], "year"))
+        date = _dated(new_date.group(0), prev_years)
+        again = prev[:old_date.start()] + date + prev[old_date.end():]
+        out.append((again, "year"))
+        # The month of another event may be elsewhere: 6月那次呢 after …在长钢开了个什么会.
+        elsewhere = re.sub(rf"(在|于|到)?({'|'.join(map(re.escape, _named(again, names)))})", "", again) \
+            if _named(again, names) else again
+        if elsewhere != again:
+            out.append((elsewhere, "year"))
     if years and prev_years:  # another year or period: 那2011年呢
         again = _replace_years(prev, prev_years, years[0])
         out.append((again, "year"))
@@ -131,7 +134,8 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
         who = (_subject(prev, fact_text, names, article, kinds=("people",))
                or _subject(prev, fact_text, names, article, kinds=("organizations",)))
         if who:
-            out.append((_PERSON_PRONOUN.sub(who, _STEPS.sub(years[0] + "年" if years else "", rest), count=1),
+            dated = _DATE.sub(lambda m: _dated(m.group(0), prev_years), rest) if not YEAR.search(rest) else rest
+            out.append((_PERSON_PRONOUN.sub(who, _STEPS.sub(years[0] + "年" if years else "", dated), count=1),
                         "person"))
     thing = _THING_PRONOUN.search(rest)
     if thing and frame:  # 这个经验具体是什么 → 西山煤电的3110帮扶经验具体是什么
@@ -141,7 +145,8 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
     named = _subject(prev, fact_text, names, article, kinds=("organizations", "places", "people"))
     if thing and named and named not in _HOME:  # 这个经验省总在哪推广的 → 西山煤电经验省总在哪推广的
         out.append((rest[:thing.start()] + named + rest[thing.end():], "thing"))
-    tail = "" if _ASK.search(rest) else _asked(prev)
+    # What a bare follow-up asks: 效果呢 asks how it went, whatever the previous question asked.
+    tail = "" if _ASK.search(rest) else "怎么样" if re.match(r"(效果|结果|影响|成效|作用|反响)", bare) else _asked(prev)
     noun = re.sub(r"(的|级|一级|那边|这边|方面|那块|这块)+$", "", bare)
     if noun and not _ASK.search(noun) and not _BARE.match(noun):
         span = _counterpart(prev, noun)  # 五星级基层工会呢 → 五星级基层工会有多少个
@@ -215,6 +220,23 @@ def _counterpart(question: str, item: str) -> str:
     begin = question.find(item[:start])
     end = next((k for k in (2, 1) if question.rfind(item[-k:]) >= begin + start), 0)
     return question[begin:question.rfind(item[-end:]) + end] if end else ""
+
+
+def _dated(date: str, prev_years: list[str]) -> str:
+    """A follow-up's date with the previous question's year where it names none or a relative
+    one: 2月20号 → 2012年2月20号, 同年2月20日 → 2012年2月20日."""
+    for word, step in _STEP_YEARS:
+        if date.startswith(word) and prev_years:
+            return f"{int(prev_years[0]) + step}年" + date[len(word):]
+    if prev_years and not YEAR.search(date) and not date.startswith(("今年", "去年")) and "月" in date:
+        return f"{prev_years[0]}年{date}"
+    return date
+
+
+def _named(text: str, names: dict) -> list[str]:
+    """The article's places and organisations a text names, except the article's home."""
+    return sorted((n for kind in ("places", "organizations") for n in names.get(kind, ())
+                   if n in text and n not in _HOME), key=len, reverse=True)
 
 
 def _own_item(text: str) -> str:
