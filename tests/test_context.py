@@ -15,7 +15,8 @@ def texts(message, previous, fact=""):
 
 
 def test_which_messages_lean_on_the_previous_question():
-    for message in ("那2011年呢", "人数呢", "他是干哪一行的", "为啥要这么做", "后来结果如何", "2013年勒", "前一年呢"):
+    for message in ("那2011年呢", "人数呢", "他是干哪一行的", "为啥要这么做", "后来结果如何", "2013年勒", "前一年呢",
+                    "实行以后效果咋样"):
         assert is_followup(message) == LEANS, message
     for message in ("煤矿百万吨死亡率降到多少了", "长钢亏了多少钱", "山西全省有多少工会会员"):
         assert is_followup(message) == STANDS, message

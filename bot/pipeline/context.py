@@ -28,6 +28,9 @@ _PRONOUN = re.compile(r"他们|她们|它们|他|她|它|这个|那个|这项|�
                       r"这么做|这样做|这么搞|这办法|这个办法|该|此|其|这一|那一|这家|那家|这位|那位|这种|那种|这类|那类|"
                       r"这样的|那样的")
 _BARE = re.compile(r"^(为什么|为啥|为何|怎么|咋|如何|具体|后来|结果|效果|影响|有啥|有什么)")
+_EFFECT = re.compile(r"效果|结果|成效|影响|作用|反响")
+# Words that name no subject: when, how far, and doing in general (运行以后, 实施以来).
+_GENERIC = re.compile(r"运行|实施|实行|开展|推行|推广|搞|做|以后|之后|以来|后来|起来|到底|现在|目前|总体|整体|有|的|了|得|要|呢|啊|吗|样|怎|咋|么|如何")
 _PERSON_PRONOUN = re.compile(r"他们|她们|他|她|这位|那位")
 _THING_PRONOUN = re.compile(r"它们|它|这个|那个|这项|那项|这些|那些|这事|那事|这件事|这种|那种|这类|那类|该|此|其")
 _FILLER = re.compile(r"^(ok|好的|那么|那要是|那如果|那|还有|再问|另外|然后|接着)\s*|(的呢|呢|嘞|咧|勒|啦|呀|吧|捏)$")
@@ -75,6 +78,8 @@ def is_followup(text: str, previous: str = "", names: tuple[str, ...] = ()) -> i
     own = [w for w in read(text).words if not YEAR.search(w)]
     if sum(map(len, own)) <= 3:
         return LEANS
+    if _EFFECT.search(core) and not re.sub(r"[^\u4e00-\u9fff]", "", _ASK.sub("", _GENERIC.sub("", _EFFECT.sub("", core)))):
+        return LEANS  # 运行以后效果咋样: the effect of nothing it names
     named = [n for n in names if n not in _HOME]
     if previous and any(n in previous for n in named) and not any(n in text for n in named):
         return MAY_LEAN
