@@ -26,7 +26,7 @@ from bot.pipeline.parts import parts as split_parts
 from bot.pipeline.text import places
 from bot.pipeline.verify import Verdict, Verifier
 from bot.retrieve import Hit, Retriever
-from bot.scope import Scope, other_months
+from bot.scope import Scope, other_kind_of_figure, other_months
 
 logger = logging.getLogger(__name__)
 # Answered once at load: jieba's and pypinyin's dictionaries load lazily.
@@ -169,10 +169,16 @@ class Engine:
         hits = tuple(self.retriever.search(text, vector))
         clock.lap("retrieve")
         reading = self.verifier.read(text, vector)
-        verdicts = tuple(Verdict(v.fact_id, 0.0) if other_months(text, self.base.by_id(v.fact_id).text) else v
+        verdicts = tuple(Verdict(v.fact_id, 0.0) if self._cannot_state(text, self.base.by_id(v.fact_id).text) else v
                          for v in self.verifier.score(reading, [h.fact_id for h in hits]))
         clock.lap("verify")
         return Part(text, hits, verdicts), reading
+
+    @staticmethod
+    def _cannot_state(text: str, fact_text: str) -> bool:
+        """Facts about a fact that no score overrules: dated in other months than asked, or
+        without an amount of money when one is asked."""
+        return other_months(text, fact_text) or other_kind_of_figure(text, fact_text)
 
     def reply(self, question: str) -> tuple[Reply, Decision, dict]:
         clock = _Clock()

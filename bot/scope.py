@@ -11,6 +11,16 @@ _LATER = re.compile(r"明年|后年|来年|下一年度")
 _MONTH = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])月")
 
 
+_ASKS_MONEY = re.compile(r"多少钱|几块钱|多少元|多少万元|多少亿元?|金额|多少经费|多少资金")
+_MONEY = re.compile(r"\d[余多]?(万|亿)?元|元钱")
+
+
+def other_kind_of_figure(question: str, fact_text: str) -> bool:
+    """Whether the question asks an amount of money and the fact states none (具体省了多少钱
+    against a fact that gives a percentage)."""
+    return bool(_ASKS_MONEY.search(question)) and not _MONEY.search(fact_text)
+
+
 def other_months(question: str, fact_text: str) -> bool:
     """Whether the question names a month and the fact is dated in months, none of them that one
     (今年4月开了什么会 against a fact of 2013年6月)."""

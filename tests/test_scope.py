@@ -16,3 +16,12 @@ def test_a_year_after_the_article_is_out_of_scope():
     scope = Scope("2010年、2011年……2013年", 2013)
     assert scope.unknown("明年五一表彰名额有多少").startswith("year:")
     assert scope.unknown("2011年组建月新增多少工会") == ""
+
+
+def test_an_amount_of_money_is_answered_only_by_a_fact_that_states_one():
+    from bot.scope import other_kind_of_figure
+    cut = "2013年1月~8月份，山西省总机关的经费支出与去年同期相比减少了21%。"
+    funds = "2008年以来，山西省总拿出3000余万元用于困难职工帮扶救助资金配套。"
+    assert other_kind_of_figure("具体少花了多少钱", cut)
+    assert not other_kind_of_figure("省总拿出了多少钱", funds)
+    assert not other_kind_of_figure("经费支出比去年省了多少", cut)  # a share, not an amount, is asked
