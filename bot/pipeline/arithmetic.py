@@ -16,7 +16,7 @@ from bot.pipeline.text import YEAR
 COMPARE = re.compile(r"(哪(个|年|项|一个|一年|边|种|家)|谁)[^，,。？?]{0,14}?(更)?(多|少|高|低|大|小)|多还是少|比较|对比|"
                      r"which (is |was )?(more|less|higher|lower|bigger|smaller)")
 _SMALLER = re.compile(r"(少|低|小|less|lower|smaller)$")
-TOTAL = re.compile(r"一共|总共|合计|加起来|加在一起|加上|算上|共计|之和|总和|in total|altogether|combined")
+TOTAL = re.compile(r"一共|总共|合计|加起来|加在一起|加一起|合起来|加上|算上|共计|之和|总和|in total|altogether|combined")
 DIFFERENCE = re.compile(r"差(了|距)?多少|相差|差距|多(了|出)?多少|少(了)?多少|(降|下降|减少|降低|升|上升|增加|提高|增长)了?多少|"
                         r"how much (more|less|lower|higher)|difference")
 RATIO = re.compile(r"几倍|多少倍|是.{0,6}的几|times")
