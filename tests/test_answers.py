@@ -168,3 +168,8 @@ def test_suggestions_stand_alone_so_a_tap_is_never_read_as_a_follow_up(engine):
     shown = {q for text in ("2010年组建月新增了多少工会组织？", "山西省有多少个大学？", "2011年建会用的什么办法")
              for q in engine.answer(text).suggestions}
     assert shown and not shown & set(leaning)
+
+
+def test_an_effect_question_cites_the_fact_that_states_the_effect(engine):
+    answer = engine.answer("2013年五一表彰少而精的效果怎么样")
+    assert not answer.abstained and "结构比例进一步优化" in answer.answer
