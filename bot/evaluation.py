@@ -39,6 +39,7 @@ class Outcome:
     reason: str = ""
     facts: list = field(default_factory=list)
     faithful: bool = True           # every number of the reply is in its cited quotes
+    understood_as: str = ""         # how a conversation turn was read in context ('' when alone)
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -90,7 +91,7 @@ def run_conversations(engine, conversations: list[Conversation], prefix: str = "
             ans = engine.answer(case.q, chat=chat)
             out.append((i, Outcome(case, ans.answer, ans.abstained, is_correct(case, ans.answer, ans.abstained),
                                    ans.latency_ms, None, ans.reason, [f.id for f in ans.facts],
-                                   ans.abstained or faithful(ans, engine.base))))
+                                   ans.abstained or faithful(ans, engine.base), ans.understood_as)))
     return out
 
 
@@ -108,6 +109,10 @@ def summarize_conversations(turns: list[tuple[int, Outcome]]) -> dict:
         "by_style": {k: {"n": len(v), "right": _ratio(sum(o.correct for o in v), len(v))}
                      for k, v in sorted(by_style.items())},
         "figure_fidelity": _ratio(sum(o.faithful for o in answered), len(answered)),
+        # a topic switch read in the previous question's context, and answered wrongly for it
+        "switches_contaminated": sum(1 for o in follow if o.case.label == "switch" and o.understood_as
+                                     and not o.correct),
+        "switches_rewritten": sum(1 for o in follow if o.case.label == "switch" and o.understood_as),
     }
 
 

@@ -119,3 +119,7 @@ def test_a_date_without_its_year_keeps_the_previous_year_and_may_drop_the_place(
 
 def test_a_bare_effect_asks_how_it_went():
     assert "长钢的民主评议会效果怎么样" in texts("效果呢", "长钢的民主评议会开了多少场")
+
+
+def test_another_counted_noun_replaces_the_counted_one():
+    assert texts("会员呢", "2013年组建月新增多少工会组织")[0] == "2013年组建月新增多少会员"

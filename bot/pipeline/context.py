@@ -157,6 +157,9 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
         span = _counterpart(prev, noun)  # 五星级基层工会呢 → 五星级基层工会有多少个
         if span and span != noun:
             out.append((prev.replace(span, noun, 1), "swap"))
+        counted = re.search(r"(多少|几)[个项名人条家次场]?([\u4e00-\u9fff]{2,8})$", prev)
+        if counted and noun != counted.group(2) and len(noun) <= 8:  # 会员呢 → …新增多少会员
+            out.append((prev[:counted.start(2)] + noun, "attribute"))
         if len(noun) <= 4:
             out += [(r, "swap") for r in _swap_lead(prev, noun)]  # 乡镇的呢 → 乡镇帮扶中心有多少个
     if frame and bare and frame not in bare:  # 为啥要这么做 → 长钢的民主评议会为啥要这么做
@@ -176,11 +179,11 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
 
 
 # Readings that keep the previous question's shape: they become the chat's context in turn.
-SHAPED = frozenset({"year", "name", "person", "thing", "swap", "self"})  # not arith: 那2012年呢 after a sum
+SHAPED = frozenset({"year", "name", "person", "thing", "swap", "attribute", "self"})  # not arith: 那2012年呢 after a sum
 # Which reading wins when several are answered: the most specific rule first (then the
 # verifier's probability); the follow-up read on its own only when no reading of it in
 # context is answered.
-PRIORITY = {"arith": 0, "year": 0, "name": 0, "person": 0, "thing": 0, "swap": 1, "frame": 2, "topic": 2, "self": 3}
+PRIORITY = {"arith": 0, "attribute": 1, "year": 0, "name": 0, "person": 0, "thing": 0, "swap": 1, "frame": 2, "topic": 2, "self": 3}
 
 
 _STEPS = re.compile("|".join(w for w, _ in _STEP_YEARS))
