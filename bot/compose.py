@@ -3,6 +3,7 @@ and a guard that refuses any number the cited article text does not contain."""
 from __future__ import annotations
 
 import html
+import re
 import logging
 from dataclasses import dataclass, replace
 
@@ -98,12 +99,17 @@ def _computed(computation, citations: tuple[Citation, ...]):
     return None
 
 
+_QUESTION = re.compile(r"[?？]$|多少|几|什么|啥|哪|谁|吗|如何|怎么|怎样|咋|为何|为什么|是否")
+
+
 def _askable(fact) -> str:
     """The first of a fact's questions that can be suggested, or ''. A suggestion carries no
     figure (it would be a claim no quote backs), stays short (it is a button), and stands alone:
     it is asked in the chat's conversation, where a question that leans on the previous one
-    (那年…, 这个…) would be read as a follow-up."""
-    return next((q for q in fact.questions if not numbers_in(q) and len(q) <= 30 and is_followup(q) != LEANS), "")
+    (那年…, 这个…) would be read as a follow-up. And it is a whole question: a bare keyword
+    (工会组建数据库) reads as a topic, not as something to ask."""
+    return next((q for q in fact.questions if not numbers_in(q) and len(q) <= 30 and _QUESTION.search(q)
+                 and is_followup(q) != LEANS), "")
 
 
 def _pick(base: FactBase, order, n: int = 3, skip=()) -> tuple[str, ...]:

@@ -1,5 +1,7 @@
 """Answers from the real model and index: exact facts, figures first, verbatim quotes, abstention."""
 
+import re
+
 import pytest
 
 from bot.numbers import numbers_in
@@ -173,3 +175,11 @@ def test_suggestions_stand_alone_so_a_tap_is_never_read_as_a_follow_up(engine):
 def test_an_effect_question_cites_the_fact_that_states_the_effect(engine):
     answer = engine.answer("2013年五一表彰少而精的效果怎么样")
     assert not answer.abstained and "结构比例进一步优化" in answer.answer
+
+
+def test_related_questions_are_whole_questions_the_bot_answers(engine):
+    answer = engine.answer("2010年组建月新增了多少工会组织？")
+    assert 1 <= len(answer.suggestions) <= 3
+    for question in answer.suggestions:
+        assert re.search(r"[?？]$|多少|几|什么|啥|哪|谁|吗|如何|怎么", question), question  # not a bare keyword
+        assert not engine.answer(question).abstained, question
