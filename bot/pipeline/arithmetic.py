@@ -25,6 +25,12 @@ _FIGURE = re.compile(r"(\d+(?:\.\d+)?)(万|亿)?(余|多)?(个|项|名|人|场|�
 _WORDS = re.compile(r"[\u4e00-\u9fff]")
 
 
+# How a computed line is written (Computation.line) and read back (recomputed): the name of the
+# operation, the sign between operands, and the sign before the result.
+_COMPUTED = "（计算得出，非原文数字）："
+_WRITTEN = {"total": ("合计", " + ", "="), "difference": ("相差", " − ", "="), "ratio": ("倍数", " ÷ ", "≈")}
+
+
 @dataclass(frozen=True)
 class Operand:
     label: str      # the item it stands for (2010年, 县级帮扶中心)
@@ -50,16 +56,14 @@ class Computation:
 
     def line(self) -> str:
         """The arithmetic in one line: the article's figures, then what follows from them."""
-        unit = self.operands[0].unit
         if self.operation == "compare":
             shown = "，".join(f"{o.label}{o.number}{o.unit}" for o in self.operands)
             return f"比较：{shown}；{self.verdict}更{'少' if self.smaller else '多'}。"
-        if self.operation == "total":
-            return f"合计（计算得出，非原文数字）：{' + '.join(o.number for o in self.operands)} = {self.result}{unit}"
-        ordered = sorted(self.operands, key=lambda o: _value(o.number), reverse=True)
-        if self.operation == "difference":
-            return f"相差（计算得出，非原文数字）：{ordered[0].number} − {ordered[1].number} = {self.result}{unit}"
-        return f"倍数（计算得出，非原文数字）：{ordered[0].number} ÷ {ordered[1].number} ≈ {self.result}"
+        name, sign, equals = _WRITTEN[self.operation]
+        shown = self.operands if self.operation == "total" else \
+            sorted(self.operands, key=lambda o: _value(o.number), reverse=True)
+        unit = self.operands[0].unit if self.operation != "ratio" else ""
+        return f"{name}{_COMPUTED}{sign.join(o.number for o in shown)} {equals} {self.result}{unit}"
 
     def check(self) -> bool:
         """Whether the result follows from the operands (the number guard asks this)."""
@@ -69,8 +73,8 @@ class Computation:
         return self.operation == "compare" or self.result == _compute(self.operation, values)
 
 
-_LINE = re.compile(r"^(合计|相差|倍数)（计算得出，非原文数字）：(.+?) (=|≈) ([\d.]+)")
-_SIGNS = {"合计": ("total", " + "), "相差": ("difference", " − "), "倍数": ("ratio", " ÷ ")}
+_LINE = re.compile(rf"^({'|'.join(n for n, _, _ in _WRITTEN.values())}){_COMPUTED}(.+?) (=|≈) ([\d.]+)")
+_SIGNS = {name: (op, sign) for op, (name, sign, _) in _WRITTEN.items()}
 
 
 def recomputed(line: str) -> tuple[list[str], str] | None:
