@@ -205,8 +205,7 @@ def _pair(first: str, second: str, asking: str) -> list[str]:
     劳动奖章评了，一共多少."""
     years_1, years_2 = YEAR.findall(first), YEAR.findall(second)
     if years_1 and years_2 and years_1[0] != years_2[0]:
-        listed = "和".join(f"{y}年" for y in sorted({years_1[0], years_2[0]}, key=int))
-        return [f"{_replace_years(first, years_1[:1], '#').replace('#年', listed).replace('#', listed)}，{asking}"]
+        return [f"{_with_years(first, years_1[0], sorted({years_1[0], years_2[0]}, key=int))}，{asking}"]
     words_1, words_2 = cut(first), cut(second)
     changes = [op for op in SequenceMatcher(None, words_1, words_2, autojunk=False).get_opcodes() if op[0] != "equal"]
     if len(changes) != 1 or changes[0][0] != "replace":
@@ -267,8 +266,7 @@ def _arithmetic(prev: str, rest: str, years: list[str], prev_years: list[str],
         chosen = sorted(set(prev_years[:1] + new_years), key=int)
         if span and op == "total":  # 2010到2013四年加起来: every year of the span
             chosen = [str(y) for y in range(int(span.group(1)), int(span.group(2)) + 1)]
-        listed = "、".join(f"{y}年" for y in chosen[:-1]) + f"和{chosen[-1]}年"
-        return [f"{_replace_years(prev, prev_years[:1], '#').replace('#年', listed).replace('#', listed)}，{asking}"]
+        return [f"{_with_years(prev, prev_years[0], chosen)}，{asking}"]
     item = _own_item(rest)
     if _PRONOUN.search(item):  # 这些中心一共帮扶了多少: one quantity in total, not a second item
         return []
@@ -309,6 +307,12 @@ def _years(text: str, year: int, previous: list[str] = ()) -> list[str]:
     if m and not found and 6 <= int(m.group(1)) <= year % 100:
         found.append(f"20{m.group(1)}")
     return found
+
+
+def _with_years(question: str, old: str, years: list[str]) -> str:
+    """The question with its year `old` replaced by a list of years: 2010年… → 2010年、2011年和2012年…"""
+    listed = "、".join(f"{y}年" for y in years[:-1]) + f"和{years[-1]}年"
+    return _replace_years(question, [old], "#").replace("#年", listed).replace("#", listed)
 
 
 def _replace_years(question: str, old: list[str], new: str) -> str:
