@@ -282,13 +282,15 @@ class Engine:
         text = self.prepare(question)
         previous = self.conversations.last(chat)
         leaning = is_followup(text, previous.question, self.base.meta.names) if previous else STANDS
-        if previous is None or classify(text) or leaning == STANDS:
+        options = []
+        if previous is not None and not classify(text) and leaning != STANDS:
+            fact = self.base.by_id(previous.facts[0]).text if previous.facts else ""
+            options = readings(text, previous, self._names, self.scope.article, self.base.meta.year, fact)
+        if not options:  # a standalone question, or a follow-up no rule can read (呢): as it stands
             reply, decision, timings = self.reply(question)
             if reply.kind == ANSWER:
                 self.conversations.remember(chat, text, tuple(h.fact_id for h in decision.hits), False)
             return reply, decision, timings, ""
-        fact = self.base.by_id(previous.facts[0]).text if previous.facts else ""
-        options = readings(text, previous, self._names, self.scope.article, self.base.meta.year, fact)
         # A clear follow-up tries its readings from the most specific rule down and stops at the
         # first rule that answers; one that only may lean weighs every reading.
         levels = sorted({PRIORITY[rule] for _, rule in options}) if leaning == LEANS else [None]

@@ -123,3 +123,10 @@ def test_a_bare_effect_asks_how_it_went():
 
 def test_another_counted_noun_replaces_the_counted_one():
     assert texts("会员呢", "2013年组建月新增多少工会组织")[0] == "2013年组建月新增多少会员"
+
+
+def test_a_follow_up_no_rule_can_read_is_answered_as_it_stands(engine):
+    engine.conversations.clear("bare")
+    engine.answer("2010年组建月新增了多少工会组织", chat="bare")
+    answer = engine.answer("呢", chat="bare")  # no reading at all: once an IndexError
+    assert answer.abstained and answer.understood_as == "" and answer.answer.strip()
