@@ -303,11 +303,12 @@ class Engine:
             answered = [t for t in tried if t[3].kind == ANSWER and (t[1] != "arith" or t[3].computation)]
             if answered:
                 break
-        tried.sort(key=lambda t: next(i for i, o in enumerate(options) if o[0] == t[0]))
         def rank(t):  # a clear follow-up: the most specific answered reading; else the most trusted
             best = -max(v.p for v in t[3].verdicts)
             return (PRIORITY[t[1]], best) if leaning == LEANS else (best,)
-        reading, rule, reply, decision, timings = min(answered, key=rank) if answered else tried[0]
+        # None answered: every level was tried, and the first reading stands for the reply.
+        chosen = min(answered, key=rank) if answered else next(t for t in tried if t[:2] == options[0])
+        reading, rule, reply, decision, timings = chosen
         if reply.kind == ANSWER:  # a reading of the previous question's shape is the next context
             keep = reading if rule in SHAPED else previous.question
             self.conversations.remember(chat, keep, tuple(h.fact_id for h in decision.hits), True, reading)
