@@ -58,6 +58,7 @@ class Part:
     text: str
     hits: tuple[Hit, ...]
     verdicts: tuple[Verdict, ...]
+    first: frozenset[str] = frozenset()  # facts that state the kind of thing asked: first among the accepted
 
 
 def classify(question: str) -> str | None:
@@ -75,9 +76,9 @@ def classify(question: str) -> str | None:
 
 
 def _accepted(part: Part, threshold: float) -> list[tuple[Hit, Verdict]]:
-    """The part's candidates the verifier accepts, best first."""
+    """The part's candidates the verifier accepts, best first (those in `part.first` before the rest)."""
     by_id = {h.fact_id: h for h in part.hits}
-    ranked = sorted(part.verdicts, key=lambda v: -v.p)
+    ranked = sorted(part.verdicts, key=lambda v: (v.fact_id not in part.first, -v.p))
     return [(by_id[v.fact_id], v) for v in ranked if v.p >= threshold]
 
 

@@ -172,22 +172,16 @@ class Engine:
         reading = self.verifier.read(text, vector)
         verdicts = tuple(Verdict(v.fact_id, 0.0) if self._cannot_state(text, self.base.by_id(v.fact_id).text) else v
                          for v in self.verifier.score(reading, [h.fact_id for h in hits]))
-        verdicts = self._asked_kind_first(reading, verdicts)
         clock.lap("verify")
-        return Part(text, hits, verdicts), reading
+        return Part(text, hits, verdicts, self._stating_what_is_asked(reading, verdicts)), reading
 
-    def _asked_kind_first(self, reading, verdicts: tuple) -> tuple:
-        """An effect question (效果怎么样): among the facts the verifier accepts, those that state
-        an effect rank first (no fact is accepted or refused by this; only the order of the
-        accepted ones changes)."""
+    def _stating_what_is_asked(self, reading, verdicts: tuple) -> frozenset[str]:
+        """For an effect question (效果怎么样), the candidates that state an effect: the decision
+        takes them first among the accepted ones. No fact is accepted or refused by this, and
+        every probability stays the verifier's."""
         asked = reading.asks & _REASONS
-        accepted = [v for v in verdicts if v.p >= self.settings.min_verified]
-        states = self.verifier.model.profiles
-        fitting = [v for v in accepted if asked & states[v.fact_id].states]
-        if not asked or not fitting or len(fitting) == len(accepted):
-            return verdicts
-        top = max(v.p for v in accepted)  # the fitting facts move just above the others
-        return tuple(Verdict(v.fact_id, min(1.0, top + 1e-4 * (1 + v.p))) if v in fitting else v for v in verdicts)
+        profiles = self.verifier.model.profiles
+        return frozenset(v.fact_id for v in verdicts if asked & profiles[v.fact_id].states)
 
     @staticmethod
     def _cannot_state(text: str, fact_text: str) -> bool:

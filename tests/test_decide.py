@@ -56,3 +56,11 @@ def test_a_part_below_the_threshold_is_left_out():
     whole = part("两件事", 0.8)
     weak = Part("第二件", (Hit("b", 1, 1, 1, 1),), (Verdict("b", 0.1),))
     assert [h.fact_id for h in decide(whole, [weak], SETTINGS).hits] == ["f1"]
+
+
+def test_a_fact_stating_what_is_asked_comes_first_among_the_accepted_only():
+    asked = dataclasses.replace(part("效果怎么样", 0.9, 0.6, 0.3), first=frozenset({"f2", "f3"}))
+    d = decide(asked, [], SETTINGS)
+    assert [h.fact_id for h in d.hits] == ["f2"] and d.verdicts[0].p == 0.6  # its own probability
+    refused = dataclasses.replace(part("效果怎么样", 0.9, 0.3), first=frozenset({"f2"}))
+    assert [h.fact_id for h in decide(refused, [], SETTINGS).hits] == ["f1"]  # f2 stays refused
