@@ -114,10 +114,9 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
         again = prev[:old_date.start()] + date + prev[old_date.end():]
         out.append((again, "year"))
         # The month of another event may be elsewhere: 6月那次呢 after …在长钢开了个什么会.
-        elsewhere = re.sub(rf"(在|于|到)?({'|'.join(map(re.escape, _named(again, names)))})", "", again) \
-            if _named(again, names) else again
-        if elsewhere != again:
-            out.append((elsewhere, "year"))
+        where = _named(again, names)
+        if where:
+            out.append((re.sub(rf"(在|于|到)?({'|'.join(map(re.escape, where))})", "", again), "year"))
     if years and prev_years:  # another year or period: 那2011年呢
         again = _replace_years(prev, prev_years, years[0])
         out.append((again, "year"))
@@ -240,10 +239,10 @@ def _dated(date: str, prev_years: list[str]) -> str:
     return date
 
 
-def _named(text: str, names: dict) -> list[str]:
-    """The article's places and organisations a text names, except the article's home."""
-    return sorted((n for kind in ("places", "organizations") for n in names.get(kind, ())
-                   if n in text and n not in _HOME), key=len, reverse=True)
+def _named(text: str, names: dict, kinds: tuple[str, ...] = ("places", "organizations")) -> list[str]:
+    """The article's names of `kinds` that a text names, longest first, except the article's home."""
+    return sorted((n for kind in kinds for n in names.get(kind, ()) if n in text and n not in _HOME),
+                  key=len, reverse=True)
 
 
 def _own_item(text: str) -> str:
@@ -340,10 +339,9 @@ def _subject(question: str, fact_text: str, names: dict, article: str,
     """Who or what the previous question was about: the longest article name of `kinds` in it
     (or in the fact that answered it), else (for any kind) its longest start the article says."""
     for source in (question, fact_text):
-        found = [n for kind in kinds for n in names.get(kind, ())
-                 if n in source and n not in ("山西", "全省", "全国")]
+        found = _named(source, names, kinds)
         if found:
-            return max(found, key=len)
+            return found[0]
     return "" if kinds == ("people",) else topic(question, article)
 
 
