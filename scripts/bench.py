@@ -34,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bot.testing.reports import write_report  # noqa: E402
 
 PY = sys.executable
 ENV = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", QA_LOG_LEVEL="WARNING")
@@ -271,11 +272,7 @@ def main() -> int:
         print(json.dumps(child_latency()))
         return 0
     result = measure(args)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "bench.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    md = markdown(result)
-    (args.out / "bench.md").write_text(md)
-    print(md)
+    write_report(args.out, "bench", result, markdown(result))
     return 0 if all(ok for _, _, ok, _ in targets(result)) else 1
 
 

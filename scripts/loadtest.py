@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from bot.testing.bot_process import start_bot, stop, wait_ready  # noqa: E402
 from bot.testing.fake_telegram import FakeTelegram  # noqa: E402
 from bot.testing.questions import evaluation_questions  # noqa: E402
+from bot.testing.reports import write_report  # noqa: E402
 
 TOKEN = "123456789:AAHloadTestTokenOnly_abcdefghijklmnopq"
 ADMIN = 777
@@ -133,10 +134,7 @@ def main() -> int:
     p.add_argument("--out", type=Path, default=ROOT / "reports")
     args = p.parse_args()
     result = run(args.chats, args.questions, args.reload, args.timeout)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "loadtest.json").write_text(json.dumps(result, indent=2))
-    (args.out / "loadtest.md").write_text(markdown(result))
-    print(markdown(result))
+    write_report(args.out, "loadtest", result, markdown(result))
     print(json.dumps(result))
     ok = result["lost"] == 0 and result["api_errors"] == 0 and result["reload_ok"] and not result["token_in_logs"]
     return 0 if ok else 1

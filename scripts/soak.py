@@ -26,6 +26,7 @@ from bot.settings import Settings  # noqa: E402
 from bot.testing.bot_process import rss_mb, start_bot, stop, wait_ready  # noqa: E402
 from bot.testing.fake_telegram import FakeTelegram  # noqa: E402
 from bot.testing.questions import base_questions, varied  # noqa: E402
+from bot.testing.reports import write_report  # noqa: E402
 
 TOKEN = "123456789:AAHsoakTestTokenOnly_abcdefghijklmnopqrs"
 WARM_UP_S = 60
@@ -108,10 +109,7 @@ def main() -> int:
     p.add_argument("--out", type=Path, default=ROOT / "reports")
     args = p.parse_args()
     result = soak(args.minutes, args.rate, args.chats, args.every)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "soak.json").write_text(json.dumps(result, indent=2))
-    (args.out / "soak.md").write_text(markdown(result))
-    print(markdown(result))
+    write_report(args.out, "soak", result, markdown(result))
     ok = result["lost"] == 0 and result["api_errors"] == 0 and result["flat"] and not result["token_in_logs"]
     return 0 if ok else 1
 
