@@ -16,7 +16,7 @@ from bot.errors import IndexStateError
 from bot.facts import FactBase, load_facts, states_all
 from bot.knowledge.encoder import Encoder
 from bot.knowledge.model_files import weights_fingerprint
-from bot.normalize import clean, expand_english, normalize, strip_noise
+from bot.normalize import clean, expand_english, normalize, strip_noise, strip_preamble
 from bot.pipeline.adapt import adapt
 from bot.pipeline.context import LEANS, PRIORITY, SHAPED, STANDS, Conversations, is_followup, readings
 from bot.pipeline.arithmetic import compute, operation
@@ -155,7 +155,7 @@ class Engine:
         """The normalised, length-capped text that retrieval sees, with the Chinese
         terms of any English words appended."""
         limit = self.settings.max_question_chars
-        text = normalize(strip_noise(clean(question)[: limit * 4]))[:limit]
+        text = strip_preamble(normalize(strip_noise(clean(question)[: limit * 4])))[:limit]
         return expand_english(text, self.base.glossary)
 
     def vector(self, text: str):

@@ -39,6 +39,20 @@ def strip_noise(text: str) -> str:
     return _NOISE.sub(" ", text)
 
 
+# Openers that introduce a question and say nothing about it (再问个，… 新话题：… 文章里说的…).
+_PREAMBLE = re.compile(r"^(?:(?:我|我们)?(?:再|还|想|还想|再来)?问(?:个|一个|一下|下|一句|问)?(?:问题)?|换个(?:问题|话题)|"
+                       r"新(?:话题|问题)|还有(?:个|一个)问题|另外(?:再)?问(?:个|一个|一下|下)?|"
+                       r"文章(?:里|中)?(?:说|提|讲|写)(?:到)?的|文中(?:说|提|讲|写)(?:到)?的)[\s:：,，、;；!！-]+|"
+                       r"^(?:文章(?:里|中)(?:说|提|讲|写)(?:到)?的|文中(?:说|提|讲|写)(?:到)?的)")
+
+
+def strip_preamble(text: str) -> str:
+    """A normalised question without an opener that only introduces it: 再问个，长钢… → 长钢…,
+    新话题：全委会… → 全委会…, 文章里说的曹晓斌… → 曹晓斌… (kept when nothing would remain)."""
+    rest = _PREAMBLE.sub("", text, count=1)
+    return rest if len(rest) >= 2 else text
+
+
 def normalize(text: str) -> str:
     """Fold `text` for matching: traditional → simplified, NFKC (full-width → half-width),
     case folding, Chinese numerals to digits, whitespace collapsed to single spaces, and

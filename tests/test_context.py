@@ -31,6 +31,21 @@ def test_another_year_replaces_the_year():
     assert texts("去年呢", "2010年组建月新增了多少工会组织")[0] == "2012年组建月新增了多少工会组织"
 
 
+def test_two_years_replace_two_years_in_order():
+    assert texts("2009到2012呢", "煤矿百万吨死亡率从2006年到2012年降了多少")[0] == "煤矿百万吨死亡率从2009年到2012年降了多少"
+
+
+def test_a_year_with_its_own_question_is_not_put_in_front_of_the_previous_one():
+    read = texts("会上把2013年定为什么年", "省总全委会是哪天开的")
+    assert "2013年省总全委会是哪天开的" not in read
+    assert "2013年省总全委会是哪天开的" in texts("那2013年呢", "省总全委会是哪天开的")
+
+
+def test_why_how_and_effect_go_on_about_the_previous_question_without_its_asking_words():
+    assert "首钢长钢一度到了停产边缘后来怎么扭转的" in texts("后来怎么扭转的", "首钢长钢为什么一度到了停产边缘")
+    assert "山西推进职工文化建设搞得怎么样了" in texts("搞得怎么样了", "山西是怎么推进职工文化建设的")
+
+
 def test_another_place_or_name_replaces_its_kind():
     assert texts("阳泉那次呢", "汾阳的财务现场推进会是什么时候开的")[0] == "阳泉的财务现场推进会是什么时候开的"
     assert texts("那广东呢", "全省有多少工会会员")[0] == "广东全省有多少工会会员"  # Shanxi was implied

@@ -1,4 +1,4 @@
-from bot.normalize import clean, normalize
+from bot.normalize import clean, normalize, strip_preamble
 
 
 def test_traditional_folds_to_simplified():
@@ -30,3 +30,11 @@ def test_links_and_mentions_are_noise():
 
     assert strip_noise("@other_bot 你好 https://a.example/x?q=1 www.b.cn/y").split() == ["你好"]
     assert strip_noise("mail me: a@b.cn").split() == ["mail", "me:", "a@b.cn"]
+
+
+def test_openers_that_only_introduce_a_question_are_dropped():
+    assert strip_preamble("再问个，长钢亏了多少") == "长钢亏了多少"
+    assert strip_preamble("新话题：全委会几号开的") == "全委会几号开的"
+    assert strip_preamble("文章里说的曹晓斌是哪里的") == "曹晓斌是哪里的"
+    assert strip_preamble("问一下") == "问一下"  # nothing would remain
+    assert strip_preamble("问责怎么搞") == "问责怎么搞"  # not an opener

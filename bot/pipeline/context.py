@@ -34,7 +34,7 @@ _GENERIC = re.compile(r"运行|实施|实行|开展|推行|推广|搞|做|以后
 _PERSON_PRONOUN = re.compile(r"他们|她们|他|她|这位|那位")
 _THING_PRONOUN = re.compile(r"它们|它|这个|那个|这项|那项|这些|那些|这事|那事|这件事|这种|那种|这类|那类|该|此|其")
 _FILLER = re.compile(r"^(ok|好的|那么|那要是|那如果|那|还有|再问|另外|然后|接着)\s*|(的呢|呢|嘞|咧|勒|啦|呀|吧|捏)$")
-_ASK = re.compile(r"多少|几|什么|啥|哪|谁|吗|如何|怎么|咋|是否|有没有|when|what|how|who|where|which")
+_ASK = re.compile(r"多少|几|什么|啥|哪|谁|吗|如何|怎么|怎样|咋|是否|有没有|when|what|how|who|where|which")
 _RELATIVE_YEARS = {"今年": 0, "去年": 1, "前年": 2, "明年": -1, "后年": -2}
 # Years counted from the previous question's: 前一年, 再往前一年, 同年.
 _STEP_YEARS = (("再往前一年", -1), ("往前一年", -1), ("前一年", -1), ("上一年", -1), ("后一年", 1), ("下一年", 1),
@@ -117,13 +117,15 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
         where = _named(again, names)
         if where:
             out.append((re.sub(rf"(在|于|到)?({'|'.join(map(re.escape, where))})", "", again), "year"))
-    if years and prev_years:  # another year or period: 那2011年呢
-        again = _replace_years(prev, prev_years, years[0])
+    if years and prev_years:  # another year or period: 那2011年呢; 2009到2012呢 after 2006年到2012年
+        new_span, old_span = list(dict.fromkeys(years)), list(dict.fromkeys(prev_years))
+        again = (YEAR.sub(lambda m: dict(zip(old_span, new_span)).get(m.group(0), m.group(0)), prev)
+                 if 2 <= len(new_span) == len(old_span) else _replace_years(prev, prev_years, years[0]))
         out.append((again, "year"))
         if plain and plain not in again:  # 那2012年的重点呢 → 2012年组建月的重点是什么
             out.append((f"{topic(again, article) or years[0] + '年'}的{plain}" + ("" if _ASK.search(plain) else "是什么"),
                         "topic"))
-    elif years:
+    elif years and not (plain and _ASK.search(plain)):  # not 会上把2013年定为什么年: it asks its own thing
         out.append((f"{years[0]}年{prev}", "year"))
     for kind in ("places", "people", "organizations"):  # another subject of the same kind: 阳泉那次呢
         new = [n for n in names.get(kind, ()) if n in rest and n not in _HOME]
@@ -161,6 +163,10 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
             out.append((prev[:counted.start(2)] + noun, "attribute"))
         if len(noun) <= 4:
             out += [(r, "swap") for r in _swap_lead(prev, noun)]  # 乡镇的呢 → 乡镇帮扶中心有多少个
+    if _WHY_HOW.search(rest) and bare:  # 后来怎么扭转的 → 首钢长钢一度到了停产边缘后来怎么扭转的
+        gist = _gist(prev)
+        if gist and gist not in bare:
+            out.append((f"{gist}{bare}{tail}", "frame"))
     if frame and bare and frame not in bare:  # 为啥要这么做 → 长钢的民主评议会为啥要这么做
         out.append((f"{frame}{bare}{tail}", "frame"))
     subject = _subject(prev, fact_text, names, article)
@@ -343,6 +349,17 @@ def _subject(question: str, fact_text: str, names: dict, article: str,
         if found:
             return found[0]
     return "" if kinds == ("people",) else topic(question, article)
+
+
+_WHY_HOW = re.compile(r"为什么|为啥|为何|怎么|如何|咋|效果|结果|成效|影响|作用|后来|反响")
+# The words a question asks with, and the particles after them (the gist keeps what it is about).
+_ASKING_WORDS = re.compile(r"为什么|为啥|为何|是怎么|是如何|怎么样|怎么|如何|咋样|咋|是什么|什么|是啥|啥|是否|有没有|吗|呢")
+
+
+def _gist(question: str) -> str:
+    """The previous question without its asking words: 山西为啥要在煤矿建井口群众安全工作站 →
+    山西要在煤矿建井口群众安全工作站 (what a why, how or effect follow-up goes on about)."""
+    return re.sub(r"[的了是]+$", "", _ASKING_WORDS.sub("", question)).strip(" ,，")
 
 
 def _frame(question: str) -> str:
