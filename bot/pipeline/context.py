@@ -351,9 +351,10 @@ def _subject(question: str, fact_text: str, names: dict, article: str,
     return "" if kinds == ("people",) else topic(question, article)
 
 
-_WHY_HOW = re.compile(r"为什么|为啥|为何|怎么|如何|咋|效果|结果|成效|影响|作用|后来|反响")
+_WHY_HOW = re.compile(r"(?<![定成作称])为什么|为啥|为何|怎么|如何|咋|效果|结果|成效|影响|作用|后来|反响")  # not 定为什么年
 # The words a question asks with, and the particles after them (the gist keeps what it is about).
-_ASKING_WORDS = re.compile(r"为什么|为啥|为何|是怎么|是如何|怎么样|怎么|如何|咋样|咋|是什么|什么|是啥|啥|是否|有没有|吗|呢")
+_ASKING_WORDS = re.compile(r"为什么|为啥|为何|是怎么|是如何|怎么样|怎么|如何|咋样|咋|是什么时候|什么时候|何时|哪一?年|哪一?天|"
+                           r"在哪里?|哪里|是多少|多少|几[个项次场名人年]?|是什么|什么|是啥|啥|是谁|谁|是否|有没有|吗|呢")
 
 
 def _gist(question: str) -> str:
