@@ -365,8 +365,8 @@ def _gist(question: str) -> str:
 
 def _frame(question: str) -> str:
     """The previous question up to what it asked: 长钢的民主评议会是什么时候第一次召开的 → 长钢的民主评议会."""
-    m = _ASK.search(question)
-    head = question[:m.start()] if m else question
+    starts = [m.start() for m in (_ASK.search(question), _ASKING_WORDS.search(question)) if m]
+    head = question[:min(starts)] if starts else question
     return re.sub(r"(是|的|有|在|了|一共|总共|共)+$", "", head)
 
 
