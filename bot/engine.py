@@ -23,6 +23,7 @@ from bot.pipeline.arithmetic import compute, operation
 from bot.pipeline.lookup import figures_asked, stating
 from bot.pipeline.parts import items
 from bot.pipeline.parts import parts as split_parts
+from bot.pipeline.spelling import Speller
 from bot.pipeline.text import places
 from bot.pipeline.verify import Verdict, Verifier
 from bot.retrieve import Hit, Retriever
@@ -117,6 +118,7 @@ class Engine:
                        "places": meta.places + places()}
         self.retriever = Retriever(index, embedder, base, settings)
         self.verifier = verifier
+        self.speller = Speller.of(verifier.model.article)
         self.scope = Scope(normalize(base.article), base.meta.year)
         # Replies per normalised question: a repeat (also in the other script, or with other
         # spacing or case) is answered without encoding. A reload builds a new Engine, so a
@@ -152,11 +154,11 @@ class Engine:
         return engine
 
     def prepare(self, question: str) -> str:
-        """The normalised, length-capped text that retrieval sees, with the Chinese
-        terms of any English words appended."""
+        """The normalised, length-capped text that retrieval sees: homophone typos of the
+        article's words respelled, and the Chinese terms of any English words appended."""
         limit = self.settings.max_question_chars
         text = strip_preamble(normalize(strip_noise(clean(question)[: limit * 4])))[:limit]
-        return expand_english(text, self.base.glossary)
+        return expand_english(self.speller(text), self.base.glossary)
 
     def vector(self, text: str):
         """A prepared text's e5 vector, mapped by the learned adapter as the index rows are."""

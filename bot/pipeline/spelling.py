@@ -1,0 +1,87 @@
+"""Spelling: a homophone typo of one of the article's words is respelled before retrieval (煤旷 → 煤矿).
+
+People type Chinese through pinyin input, so most typos are another character with the same sound
+(劳摸 for 劳模, 西山煤店 for 西山煤电, 曹小斌 for 曹晓斌). A run of jieba's words is respelled when
+
+- it is two to four Chinese characters that the article does not use, and not a common word
+  (jieba's count under `_COMMON`: 陕西 stays 陕西, though it sounds like 山西);
+- at least one of its words looks like a slip: a single character, or a rare word the article
+  does not use (so two real words side by side, 省总 今年, are never merged into something else);
+- it holds no function character (的, 是, 几…: 各是 is not 各市);
+- exactly one of the article's words (or the people, places and organisations it names) has the
+  same toneless syllables and shares at least one character in the same place.
+
+Anything else is left as written: a wrong correction would cost more than a missed one.
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+from bot.lexical import toneless_pinyin
+from bot.lexicon import cut, word_frequency
+
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+# Common words are not typos (jieba's dictionary count).
+_COMMON = 100
+_FUNCTION = frozenset("的了是在和有个几多么吗呢啊吧也都就还又被把给对从到与及或这那哪谁啥什怎为各每")
+
+
+@functools.lru_cache(maxsize=8192)
+def _sound(char: str) -> str:
+    """A character's toneless syllable, with the pairs that pinyin input confuses folded
+    together (zh/z, ch/c, sh/s; -ng/-n): 西三 sounds like 西山."""
+    syllable = toneless_pinyin(char)[0]
+    return re.sub(r"ng$", "n", re.sub(r"^([zcs])h", r"\1", syllable))
+
+
+class Speller:
+    """Respells homophone typos of the article's words in a normalised question."""
+
+    def __init__(self, article_text: str, words, names=()):
+        self.text = article_text
+        self.table: dict[tuple[str, ...], list[str]] = {}
+        for word in sorted({w for w in (*words, *names) if 2 <= len(w) <= 4 and _CJK.fullmatch(w)}):
+            self.table.setdefault(tuple(map(_sound, word)), []).append(word)
+
+    @classmethod
+    def of(cls, article) -> "Speller":
+        """From the verifier's `Article` (its text, words and names, stored with the index)."""
+        return cls(article.text, article.words, article.names)
+
+    def __call__(self, text: str) -> str:
+        if not _CJK.search(text):
+            return text
+        # A rare word of three or more characters that the article does not use is often a typo
+        # that jieba glued to its neighbour (劳摸评 in 全国劳摸评了多少人): read it by character.
+        words = [piece for w in cut(text) for piece in (list(w) if self._glued(w) else [w])]
+        out, i = [], 0
+        while i < len(words):
+            for j in range(min(len(words), i + 4), i, -1):
+                found = self._respelled(words[i:j])
+                if found:
+                    out.append(found)
+                    i = j
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return "".join(out)
+
+    def _glued(self, word: str) -> bool:
+        """A rare word the article does not use, with no common word inside (大同市 holds 大同)."""
+        return (len(word) >= 3 and bool(_CJK.fullmatch(word)) and word not in self.text
+                and word_frequency(word) < _COMMON
+                and all(word_frequency(word[k:k + 2]) < _COMMON for k in range(len(word) - 1)))
+
+    def _respelled(self, words: list[str]) -> str:
+        span = "".join(words)
+        if not 2 <= len(span) <= 4 or not _CJK.fullmatch(span) or _FUNCTION.intersection(span):
+            return ""
+        if span in self.text or word_frequency(span) >= _COMMON:
+            return ""
+        if not any(len(w) == 1 or (w not in self.text and word_frequency(w) < _COMMON) for w in words):
+            return ""
+        found = [w for w in self.table.get(tuple(map(_sound, span)), ())
+                 if any(a == b for a, b in zip(w, span))]
+        return found[0] if len(found) == 1 else ""
