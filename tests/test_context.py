@@ -31,6 +31,15 @@ def test_another_year_replaces_the_year():
     assert texts("去年呢", "2010年组建月新增了多少工会组织")[0] == "2012年组建月新增了多少工会组织"
 
 
+def test_another_year_with_another_attribute_swaps_both():
+    assert "2013年组建月的主题是什么" in texts("那2013年的主题呢", "2012年组建月的重点是什么")
+
+
+def test_a_whole_question_after_na_may_stand_alone():
+    assert is_followup("那2012年长钢利润多少", "长钢可比产品成本降了多少", ("长钢",)) == MAY_LEAN
+    assert is_followup("那2011年新增多少") == LEANS
+
+
 def test_two_years_replace_two_years_in_order():
     assert texts("2009到2012呢", "煤矿百万吨死亡率从2006年到2012年降了多少")[0] == "煤矿百万吨死亡率从2009年到2012年降了多少"
 

@@ -67,8 +67,11 @@ def is_followup(text: str, previous: str = "", names: tuple[str, ...] = ()) -> i
     core = re.sub(r"[\s\W_]+", "", text)
     if not core:
         return STANDS
-    if _LEAD.search(text) or _TAIL.search(core) or _PRONOUN.search(text):
+    if _TAIL.search(core) or _PRONOUN.search(text):
         return LEANS
+    if _LEAD.search(text):  # 那…: leans, unless a whole question of its own follows (那2012年长钢利润多少)
+        own = [w for w in read(_LEAD.sub("", text)).words if not YEAR.search(w)]
+        return MAY_LEAN if _ASK.search(text) and len(own) >= 2 and sum(map(len, own)) >= 4 else LEANS
     if _BARE.match(core) and len(core) <= 10:
         return LEANS
     if operation(core) and (len(_own_item(core)) < 2 or re.match(r"(再|还)?(加上|算上|跟|比|和|与|同)", core)):
@@ -122,6 +125,9 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
         again = (YEAR.sub(lambda m: dict(zip(old_span, new_span)).get(m.group(0), m.group(0)), prev)
                  if 2 <= len(new_span) == len(old_span) else _replace_years(prev, prev_years, years[0]))
         out.append((again, "year"))
+        swapped = _swap_attribute(again, plain) if plain and not _ASK.search(plain) else ""
+        if swapped:  # 那2013年的主题呢 after …2012年组建月的重点是啥 → 2013年组建月的主题是啥
+            out.append((swapped, "year"))
         if plain and plain not in again:  # 那2012年的重点呢 → 2012年组建月的重点是什么
             out.append((f"{topic(again, article) or years[0] + '年'}的{plain}" + ("" if _ASK.search(plain) else "是什么"),
                         "topic"))
@@ -361,6 +367,23 @@ def _gist(question: str) -> str:
     """The previous question without its asking words: 山西为啥要在煤矿建井口群众安全工作站 →
     山西要在煤矿建井口群众安全工作站 (what a why, how or effect follow-up goes on about)."""
     return re.sub(r"[的了是]+$", "", _ASKING_WORDS.sub("", question)).strip(" ,，")
+
+
+def _swap_attribute(question: str, noun: str) -> str:
+    """The question with the last noun before what it asks replaced by `noun` (a short noun
+    phrase of the follow-up's own): 2013年组建月的重点是啥 + 主题 → 2013年组建月的主题是啥; '' if none."""
+    if len(noun) > 6 or not re.fullmatch(r"[\u4e00-\u9fff]+", noun) or noun in question:
+        return ""  # 那2012年的重点呢 after …以哪些行业为重点: it asks the same attribute
+    head = _frame(question)
+    nouns, pos = [], 0
+    for token in posseg().cut(head):
+        if token.flag.startswith(("n", "vn")) and token.word not in _HOME:
+            nouns.append((pos, token.word))
+        pos += len(token.word)
+    if not nouns or nouns[-1][1] == noun:
+        return ""
+    start, word = nouns[-1]
+    return question[:start] + noun + question[start + len(word):]
 
 
 def _frame(question: str) -> str:
