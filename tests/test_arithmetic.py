@@ -81,3 +81,9 @@ def test_each_figure_belongs_to_the_words_just_before_it():
     awards = "5年来，山西共评选表彰全国劳模82人，全国“五一劳动奖章”125人，省特级劳模和省劳模920人。"
     c = compute("全国劳模和五一劳动奖章一共多少人", [("全国劳模", awards), ("五一劳动奖章", awards)])
     assert [o.number for o in c.operands] == ["82", "125"] and c.result == "207"
+
+
+def test_of_more_than_two_the_most_is_named_as_the_most():
+    c = compute("县级帮扶中心、乡镇帮扶站和社区帮扶站哪个少",
+                [("县级帮扶中心", NETWORK), ("乡镇帮扶站", NETWORK), ("社区帮扶站", NETWORK)])
+    assert c.line().endswith("县级帮扶中心最少。")

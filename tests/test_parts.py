@@ -2,7 +2,7 @@
 import pytest
 
 from bot.pipeline.lookup import figures_asked
-from bot.pipeline.parts import clauses, parts, per_item, per_year
+from bot.pipeline.parts import clauses, items, parts, per_item, per_year
 
 
 @pytest.mark.parametrize("question, expected", [
@@ -39,3 +39,14 @@ def test_clauses_that_each_ask_something():
 ])
 def test_a_question_that_is_only_a_figure(question, figures):
     assert figures_asked(question) == figures
+
+
+def test_a_span_of_years_is_every_year_when_the_question_adds_up_or_ranks_them():
+    assert items("2010到2013这四年组建月新增工会组织加起来是多少") == ["2010年", "2011年", "2012年", "2013年"]
+    assert items("2010年到2013年组建月哪年新增工会组织最少") == ["2010年", "2011年", "2012年", "2013年"]
+    assert items("煤矿百万吨死亡率从2009年到2012年降了多少") == ["2009年", "2012年"]  # a difference: the ends
+
+
+def test_a_than_comparison_asks_each_item():
+    assert items("社区(村)帮扶站比企业帮扶站多几个") == ["社区帮扶站", "企业帮扶站"]
+    assert per_item("社区帮扶站比企业帮扶站多几个") == ["社区帮扶站有多少个", "企业帮扶站有多少个"]

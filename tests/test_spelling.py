@@ -1,8 +1,8 @@
 """Spelling: homophone typos of the article's own words are respelled, and nothing else is."""
 from bot.pipeline.spelling import Speller
 
-ARTICLE = "全国劳模82人。山西煤矿百万吨死亡率0.09。西山煤电集团公司工会。曹晓斌是北格镇工会联合会主席。各市工会。"
-WORDS = ("全国", "劳模", "山西", "煤矿", "百万吨", "死亡率", "西山", "煤电", "集团公司", "工会", "北格镇",
+ARTICLE = "全国劳模82人。年底。山西煤矿百万吨死亡率0.09。西山煤电集团公司工会。曹晓斌是北格镇工会联合会主席。各市工会。"
+WORDS = ("年底", "全国", "劳模", "山西", "煤矿", "百万吨", "死亡率", "西山", "煤电", "集团公司", "工会", "北格镇",
          "联合会", "主席", "各市")
 SPELL = Speller(ARTICLE, WORDS, names=("曹晓斌", "西山煤电"))
 
@@ -20,6 +20,7 @@ def test_confusable_initials_and_finals_count_as_the_same_sound():
 def test_real_words_function_characters_and_other_sounds_stay():
     assert SPELL("陕西有多少工会") == "陕西有多少工会"       # a common word, though it sounds like 山西
     assert SPELL("各是多少") == "各是多少"                   # 是 is a function character, not 市
+    assert SPELL("2012年比2009年低了多少") == "2012年比2009年低了多少"  # 年 after a number is the year's
     assert SPELL("深圳有多少工会") == "深圳有多少工会"       # no article word sounds like it
     assert SPELL("how many unions") == "how many unions"
     assert SPELL("大同市有多少工会") == "大同市有多少工会"     # a place: 大同 inside is a common word

@@ -17,7 +17,7 @@ COMPARE = re.compile(r"(哪(个|年|项|一个|一年|边|种|家)|谁)[^，,。
                      r"which (is |was )?(more|less|higher|lower|bigger|smaller)")
 _SMALLER = re.compile(r"(少|低|小|less|lower|smaller)$")
 TOTAL = re.compile(r"一共|总共|合计|加起来|加在一起|加一起|合起来|加上|算上|共计|之和|总和|in total|altogether|combined")
-DIFFERENCE = re.compile(r"差(了|距)?多少|相差|差距|多(了|出)?多少|少(了)?多少|(降|下降|减少|降低|升|上升|增加|提高|增长)了?多少|"
+DIFFERENCE = re.compile(r"差(了|距)?多少|相差|差距|多(了|出)?多少|少(了)?多少|比[^，,。？?]{2,14}?(多|少)(了|出)?几|(降|下降|减少|降低|低|高|升|上升|增加|提高|增长)了?多少|"
                         r"how much (more|less|lower|higher)|difference")
 RATIO = re.compile(r"几倍|多少倍|是.{0,6}的几|times")
 # A figure of a fact: a number with the unit written after it, and the words before it.
@@ -58,7 +58,8 @@ class Computation:
         """The arithmetic in one line: the article's figures, then what follows from them."""
         if self.operation == "compare":
             shown = "，".join(f"{o.label}{o.number}{o.unit}" for o in self.operands)
-            return f"比较：{shown}；{self.verdict}更{'少' if self.smaller else '多'}。"
+            most = "更" if len(self.operands) == 2 else "最"  # 2012年更少; of four years, 最少
+            return f"比较：{shown}；{self.verdict}{most}{'少' if self.smaller else '多'}。"
         name, sign, equals = _WRITTEN[self.operation]
         shown = self.operands if self.operation == "total" else \
             sorted(self.operands, key=lambda o: _value(o.number), reverse=True)

@@ -18,6 +18,22 @@ _DISTRIBUTIVE = re.compile(r"分别|各自|各|都|哪(个|年|项|一个|一年
 _YEAR_RUN = re.compile(rf"(?:19|20)\d\d年?(?:\s*(?:{_TO}|,|，)\s*(?:19|20)\d\d年?)+")
 
 
+# Two years as the ends of a span (2010到2013, 2010年至2013年), and the words that ask about every
+# year of it: a total, or which year is the most (a difference asks about the two ends only).
+_SPAN = re.compile(r"((?:19|20)\d\d)年?\s*(?:到|至)\s*((?:19|20)\d\d)年?")
+_EVERY_YEAR = re.compile(r"一共|总共|合计|加起来|加在一起|加一起|合起来|共计|总和|之和|哪一?年[^，,。？?]{0,10}(多|少|高|低)|每年|各年")
+
+
+def _years(run: str, question: str) -> list[str]:
+    """The years of a run: those written, or every year of a span when the question asks about
+    each (2010到2013…加起来 → 2010, 2011, 2012, 2013)."""
+    years = list(dict.fromkeys(YEAR.findall(run)))
+    span = _SPAN.fullmatch(run.strip())
+    if span and _EVERY_YEAR.search(question) and 1 < int(span.group(2)) - int(span.group(1)) <= 10:
+        return [str(y) for y in range(int(span.group(1)), int(span.group(2)) + 1)]
+    return years
+
+
 def clauses(question: str) -> list[str]:
     """The clauses of a question that each ask something (at least 4 characters)."""
     parts = [p.strip() for p in _CLAUSE_SPLIT.split(question)]
@@ -40,15 +56,30 @@ def per_year(question: str) -> list[str]:
     run = _YEAR_RUN.search(question)
     if not run:
         return []
-    years = list(dict.fromkeys(YEAR.findall(run.group(0))))
+    years = _years(run.group(0), question)
     head, tail = question[:run.start()], question[run.end():]
     return [f"{head}{year}年{tail}" for year in years]
 
 
+# "A比B多几个": two items that are not years, compared by how much one exceeds the other.
+_THAN = re.compile(r"^(?P<a>[^，,。？?\d]{2,14}?)比(?P<b>[^，,。？?\d]{2,14}?)(多|少|高|低)(了|出)?(多少|几)"
+                   r"(?P<unit>[个项名人场次条家所座])?")
+
+
+def _than(question: str) -> tuple[str, str, str] | None:
+    """The two items of "A比B多几个" and the measure word ('' if none), or None."""
+    m = _THAN.match(re.sub(r"[(（][^)）]{1,6}[)）]", "", question))
+    return (m.group("a"), m.group("b"), m.group("unit") or "") if m else None
+
+
 def per_item(question: str) -> list[str]:
     """For "A和B各/分别…" questions, one question per item, each with the shared rest
-    (全国劳模和五一劳动奖章各评了多少人 → 全国劳模各评了多少人, 五一劳动奖章各评了多少人)."""
+    (全国劳模和五一劳动奖章各评了多少人 → 全国劳模各评了多少人, 五一劳动奖章各评了多少人); for
+    "A比B多几个", A有多少个 and B有多少个."""
     question = re.sub(r"[(（][^)）]{1,6}[)）]", "", question)  # 社区(村)和企业 → 社区和企业
+    than = _than(question)
+    if than:
+        return [f"{item}有多少{than[2]}" for item in than[:2]]
     m = _DISTRIBUTIVE.search(question)
     if not m:
         return []
@@ -90,7 +121,10 @@ def items(question: str) -> list[str]:
         return [f"{pair.group(1)}年", f"{pair.group(3)}年"]
     run = _YEAR_RUN.search(question)
     if run:
-        return [f"{y}年" for y in dict.fromkeys(YEAR.findall(run.group(0)))]
+        return [f"{y}年" for y in _years(run.group(0), question)]
+    than = _than(question)
+    if than:
+        return list(than[:2])
     split = per_item(question)
     if len(split) == 2:
         plain = re.sub(r"[(（][^)）]{1,6}[)）]", "", question)  # as per_item read it

@@ -57,7 +57,9 @@ class Speller:
         words = [piece for w in cut(text) for piece in (list(w) if self._glued(w) else [w])]
         out, i = [], 0
         while i < len(words):
-            for j in range(min(len(words), i + 4), i, -1):
+            # A unit after a number (2009年低了: 年 is the year's) starts no typo: 年低 is not 年底.
+            after_number = i > 0 and words[i - 1][-1:].isdigit() and len(words[i]) == 1
+            for j in range(min(len(words), i + 4), i, -1) if not after_number else ():
                 found = self._respelled(words[i:j])
                 if found:
                     out.append(found)
