@@ -11,14 +11,17 @@ _LATER = re.compile(r"明年|后年|来年|下一年度")
 _MONTH = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])月")
 
 
-_ASKS_MONEY = re.compile(r"多少钱|几块钱|多少元|多少万元|多少亿元?|金额|多少经费|多少资金")
-_MONEY = re.compile(r"\d[余多]?(万|亿)?元|元钱")
+# Kinds of figure a question can ask for, and how a fact states one: an amount of money, an age.
+_KINDS = (
+    (re.compile(r"多少钱|几块钱|多少元|多少万元|多少亿元?|金额|多少经费|多少资金"), re.compile(r"\d[余多]?(万|亿)?元|元钱")),
+    (re.compile(r"多少岁|几岁|多大岁数|多大年纪|岁数|年龄|年纪|how old"), re.compile(r"\d+岁")),
+)
 
 
 def other_kind_of_figure(question: str, fact_text: str) -> bool:
-    """Whether the question asks an amount of money and the fact states none (具体省了多少钱
-    against a fact that gives a percentage)."""
-    return bool(_ASKS_MONEY.search(question)) and not _MONEY.search(fact_text)
+    """Whether the question asks an amount of money or an age and the fact states none (具体省了
+    多少钱 against a fact that gives a percentage; 贾向东今年多少岁 against his prize)."""
+    return any(asks.search(question) and not states.search(fact_text) for asks, states in _KINDS)
 
 
 def other_months(question: str, fact_text: str) -> bool:

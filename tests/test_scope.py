@@ -25,3 +25,11 @@ def test_an_amount_of_money_is_answered_only_by_a_fact_that_states_one():
     assert other_kind_of_figure("具体少花了多少钱", cut)
     assert not other_kind_of_figure("省总拿出了多少钱", funds)
     assert not other_kind_of_figure("经费支出比去年省了多少", cut)  # a share, not an amount, is asked
+
+
+def test_an_age_is_answered_only_by_a_fact_that_states_one():
+    from bot.scope import other_kind_of_figure
+    prize = "2013年山西工会推出了山西新一代劳模典型、省电建二公司焊工贾向东。"
+    assert other_kind_of_figure("贾向东今年多少岁", prize)
+    assert other_kind_of_figure("贾向东多大年纪了", prize)
+    assert not other_kind_of_figure("贾向东是哪个单位的", prize)
