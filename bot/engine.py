@@ -119,7 +119,7 @@ class Engine:
         self.retriever = Retriever(index, embedder, base, settings)
         self.verifier = verifier
         self.speller = Speller.of(verifier.model.article)
-        self.scope = Scope(normalize(base.article), base.meta.year)
+        self.scope = Scope(normalize(base.article), base.meta.year, base.meta.places)
         # Replies per normalised question: a repeat (also in the other script, or with other
         # spacing or case) is answered without encoding. A reload builds a new Engine, so a
         # cached reply never outlives the facts it came from.
@@ -185,11 +185,11 @@ class Engine:
         profiles = self.verifier.model.profiles
         return frozenset(v.fact_id for v in verdicts if asked & profiles[v.fact_id].states)
 
-    @staticmethod
-    def _cannot_state(text: str, fact_text: str) -> bool:
-        """Facts about a fact that no score overrules: dated in other months than asked, or
-        without an amount of money when one is asked."""
-        return other_months(text, fact_text) or other_kind_of_figure(text, fact_text)
+    def _cannot_state(self, text: str, fact_text: str) -> bool:
+        """Facts about a fact that no score overrules: dated in other months than asked, without
+        an amount of money or an age when one is asked, or naming no city when one is asked."""
+        return (other_months(text, fact_text) or other_kind_of_figure(text, fact_text)
+                or self.scope.other_level_of_place(text, fact_text))
 
     def reply(self, question: str) -> tuple[Reply, Decision, dict]:
         clock = _Clock()

@@ -32,13 +32,24 @@ def other_months(question: str, fact_text: str) -> bool:
     return bool(asked and dated and not asked & dated)
 
 
+# Asking which city, county or town: a fact that names only the province does not say.
+_ASKS_CITY = re.compile(r"哪(个|座|一个)(城市|市|县|区|镇)|哪座城|山西哪(里|儿|个地方)|in which city|which city")
+_PROVINCE = ("山西", "全省", "全国")
+
+
 class Scope:
     """The article's years and places, read once."""
 
-    def __init__(self, article: str, year: int):
+    def __init__(self, article: str, year: int, named_places: tuple[str, ...] = ()):
         self.article = article.replace(" ", "")
         self.years = set(YEAR.findall(article)) | {str(year)}
         self.places = tuple(p for p in places() if p not in article)
+        self.cities = tuple(p for p in named_places if p not in _PROVINCE)  # 太原, 阳泉, 北格镇…
+
+    def other_level_of_place(self, question: str, fact_text: str) -> bool:
+        """Whether the question asks which city (or county, town) and the fact names none
+        (在山西哪个城市开的 against 全总在山西召开了…)."""
+        return bool(_ASKS_CITY.search(question)) and not any(c in fact_text for c in self.cities)
 
     def unknown(self, question: str) -> str:
         """'place:X' or 'year:Y' for a place or year of the normalised question that the

@@ -1,5 +1,6 @@
-"""Scope checks that are facts about the article, not judgements: other months."""
-from bot.scope import other_months
+"""Scope checks that are facts about the article, not judgements: other months, years, kinds of
+figure and levels of place."""
+from bot.scope import Scope, other_months
 
 
 def test_a_fact_dated_in_other_months_does_not_answer():
@@ -12,7 +13,6 @@ def test_a_fact_dated_in_other_months_does_not_answer():
 
 
 def test_a_year_after_the_article_is_out_of_scope():
-    from bot.scope import Scope
     scope = Scope("2010年、2011年……2013年", 2013)
     assert scope.unknown("明年五一表彰名额有多少").startswith("year:")
     assert scope.unknown("2011年组建月新增多少工会") == ""
@@ -33,3 +33,10 @@ def test_an_age_is_answered_only_by_a_fact_that_states_one():
     assert other_kind_of_figure("贾向东今年多少岁", prize)
     assert other_kind_of_figure("贾向东多大年纪了", prize)
     assert not other_kind_of_figure("贾向东是哪个单位的", prize)
+
+
+def test_which_city_is_answered_only_by_a_fact_that_names_one():
+    scope = Scope("全总在山西召开现场会。在汾阳召开推进会。", 2013, ("山西", "汾阳", "全国"))
+    assert scope.other_level_of_place("具体在山西哪个城市开的", "2013年6月，全总在山西召开了现场工作会。")
+    assert not scope.other_level_of_place("在哪个城市开的", "2011年11月，省总在汾阳召开了推进会。")
+    assert not scope.other_level_of_place("什么时候开的", "2013年6月，全总在山西召开了现场工作会。")
