@@ -18,7 +18,8 @@ from bot.knowledge.encoder import Encoder
 from bot.knowledge.model_files import weights_fingerprint
 from bot.normalize import clean, expand_english, normalize, strip_noise, strip_preamble
 from bot.pipeline.adapt import adapt
-from bot.pipeline.context import LEANS, PRIORITY, SHAPED, STANDS, Conversations, is_followup, readings
+from bot.pipeline.context import (LEANS, MAY_LEAN, PRIORITY, SHAPED, STANDS, Conversations, is_followup,
+                                  readings)
 from bot.pipeline.arithmetic import compute, operation
 from bot.pipeline.lookup import figures_asked, stating
 from bot.pipeline.parts import items
@@ -302,6 +303,9 @@ class Engine:
         def rank(t):  # a clear follow-up: the most specific answered reading; else the most trusted
             best = -max(v.p for v in t[3].verdicts)
             return (PRIORITY[t[1]], best) if leaning == LEANS else (best,)
+        if not answered and leaning == MAY_LEAN:  # it may stand alone, and no reading in context answered
+            reply, decision, timings = self.reply(question)
+            return reply, decision, timings, ""
         # None answered: every level was tried, and the first reading stands for the reply.
         chosen = min(answered, key=rank) if answered else next(t for t in tried if t[:2] == options[0])
         reading, rule, reply, decision, timings = chosen

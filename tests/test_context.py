@@ -40,6 +40,11 @@ def test_a_whole_question_after_na_may_stand_alone():
     assert is_followup("那2011年新增多少") == LEANS
 
 
+def test_a_sum_over_two_new_years_in_short_form_replaces_the_previous_list():
+    assert texts("那12年和13年加起来呢", "2010年和2011年组建月新增的工会组织加起来多少个")[0] == \
+        "2012年和2013年组建月新增的工会组织加起来多少个，一共多少"
+
+
 def test_two_years_replace_two_years_in_order():
     assert texts("2009到2012呢", "煤矿百万吨死亡率从2006年到2012年降了多少")[0] == "煤矿百万吨死亡率从2009年到2012年降了多少"
 

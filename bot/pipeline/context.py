@@ -17,7 +17,7 @@ from difflib import SequenceMatcher
 
 from bot.lexicon import cut, posseg
 from bot.pipeline.arithmetic import COMPARE, DIFFERENCE, RATIO, TOTAL, operation
-from bot.pipeline.parts import items, topic
+from bot.pipeline.parts import YEAR_RUN, items, topic
 from bot.pipeline.text import YEAR, read
 
 # A message that leans on the previous one: 那…, …呢, pronouns, bare why/how/effect.
@@ -194,7 +194,7 @@ SHAPED = frozenset({"year", "name", "person", "thing", "swap", "attribute", "sel
 # Which reading wins when several are answered: the most specific rule first (then the
 # verifier's probability); the follow-up read on its own only when no reading of it in
 # context is answered.
-PRIORITY = {"arith": 0, "attribute": 1, "year": 0, "name": 0, "person": 0, "thing": 0, "swap": 1, "frame": 2, "topic": 2, "self": 3}
+PRIORITY = {"arith": -1, "attribute": 1, "year": 0, "name": 0, "person": 0, "thing": 0, "swap": 1, "frame": 2, "topic": 2, "self": 3}
 
 
 _STEPS = re.compile("|".join(w for w, _ in _STEP_YEARS))
@@ -274,7 +274,9 @@ def _arithmetic(prev: str, rest: str, years: list[str], prev_years: list[str],
     new_years = [y for y in dict.fromkeys(years) if y not in prev_years]
     if prev_years and new_years:
         span = re.search(r"((?:19|20)\d\d)年?\s*(?:到|至|-|~)\s*((?:19|20)\d\d)", rest)
-        chosen = sorted(set(prev_years[:1] + new_years), key=int)
+        # The follow-up's own years when it names two or more (那12年和13年加起来呢), else the
+        # previous question's first year with the new one (2011年比它多了多少).
+        chosen = sorted(set(new_years if len(new_years) >= 2 else prev_years[:1] + new_years), key=int)
         if span and op == "total":  # 2010到2013四年加起来: every year of the span
             chosen = [str(y) for y in range(int(span.group(1)), int(span.group(2)) + 1)]
         return [f"{_with_years(prev, prev_years[0], chosen)}，{asking}"]
@@ -314,15 +316,17 @@ def _years(text: str, year: int, previous: list[str] = ()) -> list[str]:
         if word in text and previous:
             found.append(str(int(previous[0]) + step))
             break
-    m = re.search(r"(?<!\d)(\d\d)年", text)  # 11年 for 2011年
-    if m and not found and 6 <= int(m.group(1)) <= year % 100:
-        found.append(f"20{m.group(1)}")
+    if not found:  # 11年 for 2011年; 12年和13年
+        found = [f"20{y}" for y in re.findall(r"(?<!\d)(\d\d)(?=年|和|与|、|到|至)", text) if 6 <= int(y) <= year % 100]
     return found
 
 
 def _with_years(question: str, old: str, years: list[str]) -> str:
     """The question with its year `old` replaced by a list of years: 2010年… → 2010年、2011年和2012年…"""
     listed = "、".join(f"{y}年" for y in years[:-1]) + f"和{years[-1]}年"
+    run = next((m for m in YEAR_RUN.finditer(question) if old in m.group(0)), None)
+    if run:  # the previous question's own list of years goes as a whole: 2010年和2011年…
+        return question[:run.start()] + listed + question[run.end():]
     return _replace_years(question, [old], "#").replace("#年", listed).replace("#", listed)
 
 

@@ -15,7 +15,7 @@ _TO = "到|至|和|与|跟|及|、"  # between the years of a list or a span (20
 # Words that spread one question over the items before them: 各, 分别, 哪个多 …
 _DISTRIBUTIVE = re.compile(r"分别|各自|各|都|哪(个|年|项|一个|一年)|谁|相比|比较|一共|加起来|合计|差|对比")
 # A run of years joined by conjunctions: 2010年和2013年, 2009、2012年.
-_YEAR_RUN = re.compile(rf"(?:19|20)\d\d年?(?:\s*(?:{_TO}|,|，)\s*(?:19|20)\d\d年?)+")
+YEAR_RUN = re.compile(rf"(?:19|20)\d\d年?(?:\s*(?:{_TO}|,|，)\s*(?:19|20)\d\d年?)+")
 
 
 # Two years as the ends of a span (2010到2013, 2010年至2013年), and the words that ask about every
@@ -53,7 +53,7 @@ def per_year(question: str) -> list[str]:
     if pair:
         head, tail = question[:pair.start()], question[pair.end():]
         return [f"{head}{year}年{pair.group(2)}{tail}" for year in (pair.group(1), pair.group(3))]
-    run = _YEAR_RUN.search(question)
+    run = YEAR_RUN.search(question)
     if not run:
         return []
     years = _years(run.group(0), question)
@@ -101,7 +101,7 @@ def per_item(question: str) -> list[str]:
 
 
 # A comparison asked of one item becomes a plain question: 2010年…哪年新增工会组织多 → …新增工会组织多少.
-_COMPARE = re.compile(r"(哪一?[个年项]|谁)(.*?)(更)?(多|少|高|低|大|小)([?？]?)$")
+_COMPARE = re.compile(r"(哪一?[个年项]|谁)(.*?)(更|最)?(多|少|高|低|大|小)([?？]?)$")
 _SPREAD = re.compile(r"分别|各自|各|都")
 
 
@@ -119,7 +119,7 @@ def items(question: str) -> list[str]:
     pair = _YEAR_PAIR.search(question)
     if pair:
         return [f"{pair.group(1)}年", f"{pair.group(3)}年"]
-    run = _YEAR_RUN.search(question)
+    run = YEAR_RUN.search(question)
     if run:
         return [f"{y}年" for y in _years(run.group(0), question)]
     than = _than(question)
