@@ -28,7 +28,7 @@ from bot.pipeline.spelling import Speller
 from bot.pipeline.text import places
 from bot.pipeline.verify import Verdict, Verifier
 from bot.retrieve import Hit, Retriever
-from bot.scope import Scope, other_kind_of_figure, other_months
+from bot.scope import Scope, other_kind_of_figure, other_months, unlisted_items
 
 logger = logging.getLogger(__name__)
 # Answered once at load: jieba's and pypinyin's dictionaries load lazily.
@@ -188,9 +188,10 @@ class Engine:
 
     def _cannot_state(self, text: str, fact_text: str) -> bool:
         """Facts about a fact that no score overrules: dated in other months than asked, without
-        an amount of money or an age when one is asked, or naming no city when one is asked."""
+        an amount of money or an age when one is asked, naming no city when one is asked, or
+        holding fewer items than the group whose items are asked."""
         return (other_months(text, fact_text) or other_kind_of_figure(text, fact_text)
-                or self.scope.other_level_of_place(text, fact_text))
+                or self.scope.other_level_of_place(text, fact_text) or unlisted_items(text, fact_text))
 
     def reply(self, question: str) -> tuple[Reply, Decision, dict]:
         clock = _Clock()

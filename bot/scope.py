@@ -32,6 +32,32 @@ def other_months(question: str, fact_text: str) -> bool:
     return bool(asked and dated and not asked & dated)
 
 
+# Asking for the items of a group the question counts (百个工作室都有哪些, 八大工程是哪八个): the fact
+# answers only if it holds at least that many items.
+_LISTING = re.compile(r"都有哪些|有哪些|都是哪些|具体是哪些|具体有哪些|分别是(什么|哪些|啥)|都是(什么|啥)|都叫(什么|啥)|"
+                      r"包括哪些|哪[两二三四五六七八九十百\d]+[项个种条类件大站级句]?")
+_COUNTED = re.compile(r"(?<![\d一二两三四五六七八九十百千])(\d+|[一二两三四五六七八九十百千双])(?![\d一二两三四五六七八九十百千])"
+                      r"(个|项|大|种|条|类|件|站|级|句)?[\u4e00-\u9fff]")  # not 五一表彰: a name
+_VALUES = {"一": 1, "二": 2, "两": 2, "双": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+           "十": 10, "百": 100, "千": 1000}
+
+
+def unlisted_items(question: str, fact_text: str) -> bool:
+    """Whether the question asks for the items of a group it counts, and the fact, which names
+    that group, holds fewer items than the count (命名百个省级创新工作室 lists none of the hundred;
+    the 六站 fact lists all six)."""
+    if not _LISTING.search(question):
+        return False
+    for m in _COUNTED.finditer(question):
+        group = question[m.start():]
+        found = next((group[:k] for k in range(len(group), len(m.group(0)) - 1, -1) if group[:k] in fact_text), "")
+        if found:
+            number = m.group(1)
+            count = int(number) if number.isdigit() else _VALUES[number]
+            return len(re.findall(r"[、，,；;]", fact_text)) + 1 < count
+    return False
+
+
 # Asking which city, county or town: a fact that names only the province does not say.
 _ASKS_CITY = re.compile(r"哪(个|座|一个)(城市|市|县|区|镇)|哪座城|山西哪(里|儿|个地方)|in which city|which city")
 _PROVINCE = ("山西", "全省", "全国")

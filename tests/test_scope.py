@@ -40,3 +40,13 @@ def test_which_city_is_answered_only_by_a_fact_that_names_one():
     assert scope.other_level_of_place("具体在山西哪个城市开的", "2013年6月，全总在山西召开了现场工作会。")
     assert not scope.other_level_of_place("在哪个城市开的", "2011年11月，省总在汾阳召开了推进会。")
     assert not scope.other_level_of_place("什么时候开的", "2013年6月，全总在山西召开了现场工作会。")
+
+
+def test_the_items_of_a_counted_group_are_answered_only_by_a_fact_that_holds_that_many():
+    from bot.scope import unlisted_items
+    innovation = "山西工会开展技术革新、技术攻关、合理化建议、发明创造等职工技术创新活动，命名百个省级创新工作室。"
+    stations = "井口群众安全工作站建成了“六站”：标杆站、宣传站、服务站、调度站、情报站、监督站。"
+    assert unlisted_items("命名的百个省级创新工作室都有哪些", innovation)
+    assert not unlisted_items("六站是哪六站", stations)
+    assert not unlisted_items("命名了多少个创新工作室", innovation)  # a count, not the items, is asked
+    assert not unlisted_items("五一表彰大会有哪些领导出席", "省四套班子主要领导亲临全省五一表彰大会。")  # 五一 is a name
