@@ -7,7 +7,7 @@ import re
 import logging
 from dataclasses import dataclass, replace
 
-from bot.decide import ABSTAIN, ANSWER, CHITCHAT, HELP, REFUSE, Decision
+from bot.decide import ABSTAIN, ANSWER, CHITCHAT, HELP, REFUSE, Decision, Kind
 from bot.facts import FactBase
 from bot.numbers import numbers_in, unsupported_numbers
 from bot.pipeline.context import LEANS, is_followup
@@ -32,7 +32,7 @@ class Citation:
 class Reply:
     """What the user sees, in parts (for HTML rendering) and as plain text."""
 
-    kind: str
+    kind: Kind
     lead: tuple[str, ...]           # the direct answer, figures first; or the abstention text
     citations: tuple[Citation, ...] = ()
     suggestions: tuple[str, ...] = ()  # questions to ask instead (abstentions) or next (answers)

@@ -3,11 +3,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from bot.pipeline.verify import Verdict
 from bot.retrieve import Hit
 
-ANSWER, ABSTAIN, CHITCHAT, HELP, REFUSE = "answer", "abstain", "chitchat", "help", "refuse"
+
+class Kind(StrEnum):
+    """What a reply is (a str: it goes into JSON, logs and stored feedback as its value)."""
+
+    ANSWER = "answer"
+    ABSTAIN = "abstain"
+    CHITCHAT = "chitchat"
+    HELP = "help"
+    REFUSE = "refuse"
+
+
+ANSWER, ABSTAIN, CHITCHAT, HELP, REFUSE = Kind
 
 _CONTENT = re.compile(r"[^\W_]")  # a letter, digit or CJK character; "_" is punctuation here
 _GREETING = re.compile(
@@ -37,7 +49,7 @@ class Decision:
     never uses (`unknown`), or the `subject` the article does name and the asked words it
     never uses (`missing`)."""
 
-    kind: str
+    kind: Kind
     hits: tuple[Hit, ...] = ()
     reason: str = ""
     verdicts: tuple[Verdict, ...] = ()

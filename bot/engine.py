@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from bot import index as index_mod
 from bot import lexicon
 from bot.compose import Reply, compose
-from bot.decide import ABSTAIN, ANSWER, Decision, Part, classify, decide
+from bot.decide import ABSTAIN, ANSWER, Decision, Kind, Part, classify, decide
 from bot.errors import IndexStateError
 from bot.facts import FactBase, load_facts, states_all
 from bot.knowledge.encoder import Encoder
@@ -52,7 +52,7 @@ class Answer:
     abstained: bool
     facts: tuple[FactRef, ...]
     latency_ms: float
-    kind: str = ""
+    kind: Kind = Kind.ANSWER
     reason: str = ""
     html: str = field(default="", repr=False)  # the same reply as Telegram HTML
     timings_ms: dict = field(default_factory=dict)

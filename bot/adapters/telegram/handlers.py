@@ -16,6 +16,7 @@ from bot.adapters.telegram.conversation import conversation_key
 from bot.adapters.telegram.mentions import command_of, question_of
 from bot.adapters.telegram.send import split_message
 from bot.adapters.telegram.throttle import sender_of
+from bot.decide import Kind
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +40,9 @@ async def reply_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, quest
     logger.info("question chat=%s followup=%s decision=%s top=%s score=%s latency_ms=%.1f", chat.type,
                 "yes" if answer.understood_as else "no", answer.kind, answer.facts[0].id if answer.facts else "-",
                 f"{answer.facts[0].score:.3f}" if answer.facts else "-", answer.latency_ms)
-    if answer.abstained and answer.kind == "abstain":
+    if answer.abstained and answer.kind == Kind.ABSTAIN:
         await asyncio.to_thread(data["store"].gap, sender_of(update), question, answer.reason)
-    rated = answer.kind in ("answer", "abstain")  # greetings, help and refusals get no 👍/👎
+    rated = answer.kind in (Kind.ANSWER, Kind.ABSTAIN)  # greetings, help and refusals get no 👍/👎
     key = data["pending"].add(question, [f.id for f in answer.facts]) if rated else None
     markup = suggestions.keyboard(data["suggested"], answer.suggestions, key)
     text = answer.html
