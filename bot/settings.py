@@ -164,7 +164,7 @@ class Settings:
     rrf_k: int = 60
     # The verifier's probability at or above which a fact is taken to state what is asked
     # (chosen with `make eval`: see scripts/evaluate.py --sweep and README "Evaluation").
-    min_verified: float = 0.35
+    min_verified: float = 0.42
     # Candidates retrieved, and verified, per question (and per part of a multi-part one).
     top_k: int = 6
     # Conversation context (per chat, in memory only): how long and for how many follow-ups a

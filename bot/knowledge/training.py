@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 CANDIDATES = 6   # nearest facts per training question, as retrieval would offer them
 # A near-miss paired with the fact it was written against is the lesson the verifier most
 # needs (every word matches, the fact still does not say it): such pairs weigh this much more.
-NEAR_MISS_WEIGHT = 3.0
+NEAR_MISS_WEIGHT = 2.0
 FOLDS = 5
 SEED = 20130701
 # Gradient-boosted trees over the pair features (LightGBM, deterministic on one thread),
