@@ -36,5 +36,6 @@ def test_openers_that_only_introduce_a_question_are_dropped():
     assert strip_preamble("再问个，长钢亏了多少") == "长钢亏了多少"
     assert strip_preamble("新话题：全委会几号开的") == "全委会几号开的"
     assert strip_preamble("文章里说的曹晓斌是哪里的") == "曹晓斌是哪里的"
+    assert strip_preamble("btw 5年评了多少全国劳模") == "5年评了多少全国劳模"
     assert strip_preamble("问一下") == "问一下"  # nothing would remain
     assert strip_preamble("问责怎么搞") == "问责怎么搞"  # not an opener
