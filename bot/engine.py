@@ -120,7 +120,9 @@ class Engine:
         self.retriever = Retriever(index, embedder, base, settings)
         self.verifier = verifier
         self.speller = Speller.of(verifier.model.article)
-        self.scope = Scope(normalize(base.article), base.meta.year, base.meta.places)
+        # The article as the index stored it, normalised at build time (normalising it here would
+        # import cn2an, a quarter of a second, for the few questions that write numbers in Chinese).
+        self.scope = Scope(verifier.model.article.text, base.meta.year, base.meta.places)
         # Replies per normalised question: a repeat (also in the other script, or with other
         # spacing or case) is answered without encoding. A reload builds a new Engine, so a
         # cached reply never outlives the facts it came from.
