@@ -3,7 +3,7 @@ number guard, and a wrong derived number is never shown."""
 import dataclasses
 
 from bot.compose import Citation, Reply, UnsupportedNumber, check_numbers
-from bot.pipeline.arithmetic import Computation, Operand, compute, operation
+from bot.pipeline.arithmetic import Computation, Operand, compute, operation, recomputed
 
 Y2010 = "2010年“工会组建月”期间，山西全省新增工会组织1523个，新覆盖法人单位6127个，新发展会员415624人。"
 Y2013 = "2013年“工会组建月”期间，山西全省新增工会组织1215个，新覆盖法人单位6911个，新发展会员61039人。"
@@ -87,3 +87,11 @@ def test_of_more_than_two_the_most_is_named_as_the_most():
     c = compute("县级帮扶中心、乡镇帮扶站和社区帮扶站哪个少",
                 [("县级帮扶中心", NETWORK), ("乡镇帮扶站", NETWORK), ("社区帮扶站", NETWORK)])
     assert c.line().endswith("县级帮扶中心最少。")
+
+
+def test_an_average_is_the_first_total_over_the_second_and_is_recomputed():
+    members = "截至7月底，全省基层工会数达61428个，会员数达7706467名。"
+    c = compute("平均每个工会多少会员", [("会员", members), ("工会", members)])
+    assert [o.number for o in c.operands] == ["7706467", "61428"] and c.result == "125.46"
+    assert c.line() == "平均（计算得出，非原文数字）：7706467 ÷ 61428 ≈ 125.46"
+    assert recomputed(c.line()) == (["7706467", "61428"], "125.46")

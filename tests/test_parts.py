@@ -50,3 +50,9 @@ def test_a_span_of_years_is_every_year_when_the_question_adds_up_or_ranks_them()
 def test_a_than_comparison_asks_each_item():
     assert items("社区(村)帮扶站比企业帮扶站多几个") == ["社区帮扶站", "企业帮扶站"]
     assert per_item("社区帮扶站比企业帮扶站多几个") == ["社区帮扶站有多少个", "企业帮扶站有多少个"]
+
+
+def test_an_average_asks_each_total():
+    assert items("平均每个工会多少会员") == ["会员", "工会"]
+    assert items("全省工会组织平均每个覆盖几个法人单位") == ["法人单位", "工会组织"]
+    assert per_item("平均每个工会多少会员") == ["会员有多少", "工会有多少"]

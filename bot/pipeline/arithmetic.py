@@ -20,6 +20,9 @@ TOTAL = re.compile(r"一共|总共|合计|加起来|加在一起|加一起|合�
 DIFFERENCE = re.compile(r"差(了|距)?多少|相差|差距|多(了|出)?多少|少(了)?多少|比[^，,。？?]{2,14}?(多|少)(了|出)?几|(降|下降|减少|降低|低|高|升|上升|增加|提高|增长)了?多少|"
                         r"how much (more|less|lower|higher)|difference")
 RATIO = re.compile(r"几倍|多少倍|是.{0,6}的几|times")
+# An average of one total over another: 平均每个工会多少会员, 平均一场处理了几个人.
+AVERAGE = re.compile(r"(平均|人均)(每|一)?(个|名|场|家|所|位|次)?(?P<per>[\u4e00-\u9fff]{0,6}?)"
+                     r"(有|覆盖|处理|帮扶|发展|是|能|要)?(了)?(多少|几)(个|名|人|家|项|场|次)?(?P<of>[\u4e00-\u9fff]{1,8})")
 # A figure of a fact: a number with the unit written after it, and the words before it.
 _FIGURE = re.compile(r"(\d+(?:\.\d+)?)(万|亿)?(余|多)?(个|项|名|人|场|次|条|家|元|%|倍)?")
 _WORDS = re.compile(r"[\u4e00-\u9fff]")
@@ -28,7 +31,8 @@ _WORDS = re.compile(r"[\u4e00-\u9fff]")
 # How a computed line is written (Computation.line) and read back (recomputed): the name of the
 # operation, the sign between operands, and the sign before the result.
 _COMPUTED = "（计算得出，非原文数字）："
-_WRITTEN = {"total": ("合计", " + ", "="), "difference": ("相差", " − ", "="), "ratio": ("倍数", " ÷ ", "≈")}
+_WRITTEN = {"total": ("合计", " + ", "="), "difference": ("相差", " − ", "="), "ratio": ("倍数", " ÷ ", "≈"),
+            "average": ("平均", " ÷ ", "≈")}
 
 
 @dataclass(frozen=True)
@@ -61,9 +65,9 @@ class Computation:
             most = "更" if len(self.operands) == 2 else "最"  # 2012年更少; of four years, 最少
             return f"比较：{shown}；{self.verdict}{most}{'少' if self.smaller else '多'}。"
         name, sign, equals = _WRITTEN[self.operation]
-        shown = self.operands if self.operation == "total" else \
+        shown = self.operands if self.operation in ("total", "average") else \
             sorted(self.operands, key=lambda o: _value(o.number), reverse=True)
-        unit = self.operands[0].unit if self.operation != "ratio" else ""
+        unit = self.operands[0].unit if self.operation not in ("ratio", "average") else ""
         return f"{name}{_COMPUTED}{sign.join(o.number for o in shown)} {equals} {self.result}{unit}"
 
     def check(self) -> bool:
@@ -94,7 +98,8 @@ def recomputed(line: str) -> tuple[list[str], str] | None:
 
 def operation(question: str) -> str:
     """Which arithmetic a question asks for ('' for none)."""
-    for name, rx in (("difference", DIFFERENCE), ("ratio", RATIO), ("total", TOTAL), ("compare", COMPARE)):
+    for name, rx in (("average", AVERAGE), ("difference", DIFFERENCE), ("ratio", RATIO), ("total", TOTAL),
+                     ("compare", COMPARE)):
         if rx.search(question):
             return name
     return ""
@@ -113,9 +118,9 @@ def compute(question: str, items: list[tuple[str, str]]) -> Computation | None:
     if any(f is None for f in found) or len({(text, pos) for (_, pos), (_, text) in zip(found, items)}) < len(found):
         return None  # an item without a figure, or two items read off the same figure
     operands = [o for o, _ in found]
-    if len({o.unit for o in operands}) != 1:
+    if len({o.unit for o in operands}) != 1 and op != "average":  # an average is of one unit per another
         return None
-    if op in ("difference", "ratio") and len(operands) != 2:
+    if op in ("difference", "ratio", "average") and len(operands) != 2:
         return None
     values = [_value(o.number) for o in operands]
     if any(v is None for v in values):
@@ -130,6 +135,10 @@ def _compute(op: str, values: list[Decimal]) -> str:
         result = sum(values)
     elif op == "difference":
         result = abs(values[0] - values[1])
+    elif op == "average":  # the first total over the second, in the question's order
+        if values[1] == 0:
+            return ""
+        result = (values[0] / values[1]).quantize(Decimal("0.01"))
     else:
         big, small = max(values), min(values)
         if small == 0:

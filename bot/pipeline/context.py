@@ -16,7 +16,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from bot.pipeline.arithmetic import operation
-from bot.pipeline.parts import topic
+from bot.pipeline.parts import average_items, topic
 from bot.pipeline.rewrite import (ASK, DATE, HOME, PERSON_PRONOUN, PRONOUN, STEPS, THING_PRONOUN, WHY_HOW,
                                   arithmetic_readings, asked_tail, counterpart, dated_like, fact_topic, frame_of,
                                   gist_of, names_in, own_item, replace_years, strip_pronoun, subject_of,
@@ -65,6 +65,8 @@ def is_followup(text: str, previous: str = "", names: tuple[str, ...] = ()) -> i
         return MAY_LEAN if ASK.search(text) and len(own) >= 2 and sum(map(len, own)) >= 4 else LEANS
     if _BARE.match(core) and len(core) <= 10:
         return LEANS
+    if operation(core) == "average" and not average_items(core):
+        return LEANS  # 平均每个覆盖几个法人单位: per what the last question counted
     if operation(core) and (len(own_item(core)) < 2 or re.match(r"(再|还)?(加上|算上|跟|比|和|与|同)", core)):
         return LEANS  # 多多少, 2012年比2011年少了多少, 加上发明创造呢: arithmetic over what was just asked
     if len(core) <= 5 and not YEAR.search(core) and not ASK.search(core):
@@ -98,7 +100,9 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
     out: list[tuple[str, str]] = []
     prev_years = YEAR.findall(prev)
     years = years_in(text, year, prev_years)
-    if operation(text):  # 2011年比它多了多少个, 跟五星级基层工会加起来呢, 多多少
+    if operation(text) == "average" and not average_items(text):  # 平均每个覆盖几个法人单位 after 工会组织有多少个
+        out.append((frame_of(prev) + rest, "arith"))
+    elif operation(text):  # 2011年比它多了多少个, 跟五星级基层工会加起来呢, 多多少
         out += [(r, "arith") for r in arithmetic_readings(prev, rest, years, prev_years,
                                                                 (previous.earlier, previous.read))]
     plain = STEPS.sub("", YEAR.sub("", rest)).strip("的年 ")  # what the follow-up adds beyond a year

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.lexicon import cut
+from bot.pipeline.arithmetic import AVERAGE
 from bot.pipeline.text import YEAR
 
 _CLAUSE_SPLIT = re.compile(r"[，,;；。？?!！]|还有|以及|另外")
@@ -66,6 +67,17 @@ _THAN = re.compile(r"^(?P<a>[^，,。？?\d]{2,14}?)比(?P<b>[^，,。？?\d]{2,
                    r"(?P<unit>[个项名人场次条家所座])?")
 
 
+def average_items(question: str) -> tuple[str, str] | None:
+    """The two totals of an average, what is counted first (平均每个工会多少会员 → 会员, 工会), or None."""
+    m = AVERAGE.search(question)
+    if not m:
+        return None
+    # What it is per: named after 每 (平均每个工会), or before 平均 (全省工会组织平均每个覆盖几个…).
+    per = m.group("per") or re.sub(r"^(全省|全国|山西省?|其中)|的$", "", question[:m.start()].strip(" ，,"))
+    counted = re.sub(r"(呢|吗|啊|了)$", "", m.group("of"))
+    return (counted, per) if counted and per and counted != per else None
+
+
 def _than(question: str) -> tuple[str, str, str] | None:
     """The two items of "A比B多几个" and the measure word ('' if none), or None."""
     m = _THAN.match(re.sub(r"[(（][^)）]{1,6}[)）]", "", question))
@@ -80,6 +92,9 @@ def per_item(question: str) -> list[str]:
     than = _than(question)
     if than:
         return [f"{item}有多少{than[2]}" for item in than[:2]]
+    average = average_items(question)
+    if average:  # 平均每个工会多少会员 → 会员有多少, 工会有多少
+        return [f"{item}有多少" for item in average]
     m = _DISTRIBUTIVE.search(question)
     if not m:
         return []
@@ -125,6 +140,9 @@ def items(question: str) -> list[str]:
     than = _than(question)
     if than:
         return list(than[:2])
+    average = average_items(question)
+    if average:
+        return list(average)
     split = per_item(question)
     if len(split) == 2:
         plain = re.sub(r"[(（][^)）]{1,6}[)）]", "", question)  # as per_item read it
