@@ -22,7 +22,7 @@ from bot.pipeline.context import (LEANS, MAY_LEAN, PRIORITY, SHAPED, STANDS, Con
                                   readings)
 from bot.pipeline.arithmetic import compute, operation
 from bot.pipeline.lookup import figures_asked, stating
-from bot.pipeline.parts import items
+from bot.pipeline.parts import items, year_than
 from bot.pipeline.parts import parts as split_parts
 from bot.pipeline.spelling import Speller
 from bot.pipeline.text import places
@@ -238,6 +238,9 @@ class Engine:
             return Examined(Part(text, hits, tuple(Verdict(f.id, 1.0) for f in facts[:2])), (), None, "")
         whole, reading = self.examine(text, clock)
         parts = tuple(self.examine(p, clock)[0] for p in split_parts(text, self.scope.article))
+        if not parts and not any(v.p >= self.settings.min_verified for v in whole.verdicts):
+            # 2011年…比2010年多多少, which no fact states whole: each year asked on its own.
+            parts = tuple(self.examine(p, clock)[0] for p in year_than(text))
         return Examined(whole, parts, reading, "")
 
     def decision(self, examined: "Examined", settings=None) -> Decision:

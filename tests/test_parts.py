@@ -56,3 +56,11 @@ def test_an_average_asks_each_total():
     assert items("平均每个工会多少会员") == ["会员", "工会"]
     assert items("全省工会组织平均每个覆盖几个法人单位") == ["法人单位", "工会组织"]
     assert per_item("平均每个工会多少会员") == ["会员有多少", "工会有多少"]
+
+
+def test_two_years_compared_in_one_sentence_can_be_asked_year_by_year():
+    from bot.pipeline.parts import year_than
+    assert year_than("2011年组建月新覆盖法人单位比2010年多多少") == \
+        ["2011年组建月新覆盖法人单位是多少", "2010年组建月新覆盖法人单位是多少"]
+    assert items("2011年组建月新覆盖法人单位比2010年多多少") == ["2011年", "2010年"]
+    assert year_than("煤矿百万吨死亡率从2009年到2012年降了多少") == []

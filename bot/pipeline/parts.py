@@ -67,6 +67,21 @@ _THAN = re.compile(r"^(?P<a>[^，,。？?\d]{2,14}?)比(?P<b>[^，,。？?\d]{2,
                    r"(?P<unit>[个项名人场次条家所座])?")
 
 
+# Two years compared within one sentence: 2011年组建月新覆盖法人单位比2010年多多少.
+_YEAR_THAN = re.compile(r"^(?P<head>[^，,。？?]*?)(?P<a>(?:19|20)\d\d)年?(?P<mid>[^，,。？?\d]*?)比(?P<b>(?:19|20)\d\d)年?"
+                        r"(?P<rest>[^，,。？?\d]*)$")
+
+
+def year_than(question: str) -> list[str]:
+    """For "A年…比B年多多少", the question for each year (2011年组建月新覆盖法人单位是多少, 2010年…);
+    [] for any other question. The engine asks them only when no fact states the comparison whole
+    (长钢2012年比2009年可比产品成本降了多少 is one statement)."""
+    m = _YEAR_THAN.match(question)
+    if not m or m.group("a") == m.group("b") or not m.group("mid"):
+        return []
+    return [f"{m.group('head')}{year}年{m.group('mid')}是多少" for year in (m.group("a"), m.group("b"))]
+
+
 def average_items(question: str) -> tuple[str, str] | None:
     """The two totals of an average, what is counted first (平均每个工会多少会员 → 会员, 工会), or None."""
     m = AVERAGE.search(question)
@@ -134,6 +149,9 @@ def items(question: str) -> list[str]:
     pair = _YEAR_PAIR.search(question)
     if pair:
         return [f"{pair.group(1)}年", f"{pair.group(3)}年"]
+    than = _YEAR_THAN.match(question)
+    if than and year_than(question):
+        return [f"{than.group('a')}年", f"{than.group('b')}年"]
     run = YEAR_RUN.search(question)
     if run:
         return [f"{y}年" for y in _years(run.group(0), question)]
