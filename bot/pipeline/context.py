@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from bot.pipeline.arithmetic import operation
 from bot.pipeline.parts import average_items, topic
-from bot.pipeline.rewrite import (ASK, DATE, HOME, PERSON_PRONOUN, PRONOUN, STEPS, THING_PRONOUN, WHY_HOW,
+from bot.pipeline.rewrite import (ASK, ASKING, DATE, HOME, PERSON_PRONOUN, PRONOUN, STEPS, THING_PRONOUN, WHY_HOW,
                                   arithmetic_readings, asked_tail, counterpart, dated_like, fact_topic, frame_of,
                                   gist_of, names_in, own_item, replace_years, strip_pronoun, subject_of,
                                   swap_attribute, swap_lead, years_in)
@@ -102,7 +102,8 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
     years = years_in(text, year, prev_years)
     if operation(text) == "average" and not average_items(text):  # 平均每个覆盖几个法人单位 after 工会组织有多少个
         out.append((frame_of(prev) + rest, "arith"))
-    elif operation(text):  # 2011年比它多了多少个, 跟五星级基层工会加起来呢, 多多少
+    elif operation(text) in ASKING:  # 2011年比它多了多少个, 跟五星级基层工会加起来呢, 多多少 (an average that
+        # names what it is per asks nothing of the previous question)
         out += [(r, "arith") for r in arithmetic_readings(prev, rest, years, prev_years,
                                                                 (previous.earlier, previous.read))]
     plain = STEPS.sub("", YEAR.sub("", rest)).strip("的年 ")  # what the follow-up adds beyond a year

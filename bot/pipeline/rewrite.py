@@ -96,6 +96,8 @@ def arithmetic_readings(prev: str, rest: str, years: list[str], prev_years: list
     2011年比它多了多少个 → 2010年和2011年…，相差多少; 跟五星级基层工会加起来呢 → 五星级乡镇工会和
     五星级基层工会一共多少; 多多少 after "A和B哪个多" → A和B相差多少. The engine computes it."""
     op = operation(rest)
+    if op not in ASKING:  # an average names what it is per: nothing to take from the previous question
+        return []
     asking = ASKING[op] if op != "compare" else COMPARE.search(rest).group(0)
     new_years = [y for y in dict.fromkeys(years) if y not in prev_years]
     if prev_years and new_years:
