@@ -40,6 +40,30 @@ def test_any_input_gets_a_safe_deterministic_reply(uncached_engine, question):
     assert engine.answer(question).answer == first.answer
 
 
+FOLLOW_WORDS = st.sampled_from(["那", "呢", "它", "他们", "这个", "平均每个", "加起来", "一共", "哪个多", "比", "多多少",
+                                "几倍", "百分之几", "占", "2011年", "12年", "和", "13年", "前一年", "同年", "为啥", "效果",
+                                "怎么样", "工会", "会员", "长钢", "阳泉", "4月份", "再问个，", "btw ", "？", "多少",
+                                "平均每个工会多少会员", "那12年和13年加起来呢", "比企业的多多少", "是它的几倍"])
+FOLLOW_UPS = st.tuples(
+    st.sampled_from(["", "那", "那么", "那要是"]),
+    st.lists(st.one_of(FOLLOW_WORDS, FOLLOW_WORDS, st.text(alphabet=ANY_CHAR, max_size=3)), min_size=1, max_size=6),
+    st.sampled_from(["", "呢", "？"]),
+).map(lambda t: t[0] + "".join(t[1]) + t[2])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(follow_up=FOLLOW_UPS)
+def test_any_follow_up_gets_a_safe_reply(uncached_engine, follow_up):
+    """Whatever follows an answered question in a chat, the rules read it without error and the
+    reply fits Telegram."""
+    engine = uncached_engine
+    engine.conversations.clear("hostile")
+    assert not engine.answer("2010年组建月全省新增了多少工会组织", chat="hostile").abstained
+    reply = engine.answer(follow_up, chat="hostile")
+    assert reply.answer.strip()
+    assert all(0 < visible_len(part) <= MAX_MESSAGE for part in split_message(reply.html))
+
+
 ROWS = [
     # name, input, expected kind, a string the reply must contain (or None)
     ("empty", "", "help", None),
