@@ -95,3 +95,12 @@ def test_an_average_is_the_first_total_over_the_second_and_is_recomputed():
     assert [o.number for o in c.operands] == ["7706467", "61428"] and c.result == "125.46"
     assert c.line() == "平均（计算得出，非原文数字）：7706467 ÷ 61428 ≈ 125.46"
     assert recomputed(c.line()) == (["7706467", "61428"], "125.46")
+
+
+def test_a_share_is_the_part_over_the_whole_in_percent_and_each_must_be_named():
+    half = "2013年上半年，山西共新建工会1215个，发展会员61039名。"
+    total = "截至7月底，全省基层工会数达61428个，会员数达7706467名。"
+    c = compute("今年上半年新建的工会占全省基层工会总数百分之几", [("今年上半年新建的工会", half), ("全省基层工会总数", total)])
+    assert c.line() == "占比（计算得出，非原文数字）：1215 ÷ 61428 ≈ 1.98%"
+    assert recomputed(c.line()) == (["1215", "61428"], "1.98")
+    assert compute("2010年新发展的会员占总数多大比例", [("2010年新发展的会员", Y2010), ("总数", Y2010)]) is None

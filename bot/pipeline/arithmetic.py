@@ -20,6 +20,8 @@ TOTAL = re.compile(r"一共|总共|合计|加起来|加在一起|加一起|合�
 DIFFERENCE = re.compile(r"差(了|距)?多少|相差|差距|多(了|出)?多少|少(了)?多少|比[^，,。？?]{2,14}?(多|少)(了|出)?几|(降|下降|减少|降低|低|高|升|上升|增加|提高|增长)了?多少|"
                         r"how much (more|less|lower|higher)|difference")
 RATIO = re.compile(r"几倍|多少倍|是.{0,6}的几|times")
+# A share of one figure in another: 1215个占全省基层工会总数百分之几, 新发展的会员占总数多大比例.
+SHARE = re.compile(r"占[^，,。？?]{1,16}?(的)?(百分之几|百分之多少|百分比|多大比例|多少比例|比例是多少|比例多大|几成|多少%)")
 # An average of one total over another: 平均每个工会多少会员, 平均一场处理了几个人.
 AVERAGE = re.compile(r"(平均|人均)(每|一)?(个|名|场|家|所|位|次)?(?P<per>[\u4e00-\u9fff]{0,6}?)"
                      r"(有|覆盖|处理|帮扶|发展|是|能|要)?(了)?(多少|几)(个|名|人|家|项|场|次)?(?P<of>[\u4e00-\u9fff]{1,8})")
@@ -32,7 +34,7 @@ _WORDS = re.compile(r"[\u4e00-\u9fff]")
 # operation, the sign between operands, and the sign before the result.
 _COMPUTED = "（计算得出，非原文数字）："
 _WRITTEN = {"total": ("合计", " + ", "="), "difference": ("相差", " − ", "="), "ratio": ("倍数", " ÷ ", "≈"),
-            "average": ("平均", " ÷ ", "≈")}
+            "average": ("平均", " ÷ ", "≈"), "share": ("占比", " ÷ ", "≈")}
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,9 @@ class Computation:
             most = "更" if len(self.operands) == 2 else "最"  # 2012年更少; of four years, 最少
             return f"比较：{shown}；{self.verdict}{most}{'少' if self.smaller else '多'}。"
         name, sign, equals = _WRITTEN[self.operation]
-        shown = self.operands if self.operation in ("total", "average") else \
+        shown = self.operands if self.operation in ("total", "average", "share") else \
             sorted(self.operands, key=lambda o: _value(o.number), reverse=True)
-        unit = self.operands[0].unit if self.operation not in ("ratio", "average") else ""
+        unit = {"ratio": "", "average": "", "share": "%"}.get(self.operation, self.operands[0].unit)
         return f"{name}{_COMPUTED}{sign.join(o.number for o in shown)} {equals} {self.result}{unit}"
 
     def check(self) -> bool:
@@ -98,8 +100,8 @@ def recomputed(line: str) -> tuple[list[str], str] | None:
 
 def operation(question: str) -> str:
     """Which arithmetic a question asks for ('' for none)."""
-    for name, rx in (("average", AVERAGE), ("difference", DIFFERENCE), ("ratio", RATIO), ("total", TOTAL),
-                     ("compare", COMPARE)):
+    for name, rx in (("share", SHARE), ("average", AVERAGE), ("difference", DIFFERENCE), ("ratio", RATIO),
+                     ("total", TOTAL), ("compare", COMPARE)):
         if rx.search(question):
             return name
     return ""
@@ -117,10 +119,14 @@ def compute(question: str, items: list[tuple[str, str]]) -> Computation | None:
     found = [_operand(label, text, asked) for label, text in items]
     if any(f is None for f in found) or len({(text, pos) for (_, pos), (_, text) in zip(found, items)}) < len(found):
         return None  # an item without a figure, or two items read off the same figure
+    if op in ("average", "share") and not all(
+            set(_WORDS.findall(YEAR.sub("", label))) & set(text[max(0, pos - 12):pos])
+            for (label, text), (_, pos) in zip(items, found)):
+        return None  # each total must be named by its own words (总数 is not 新增工会组织1523个)
     operands = [o for o, _ in found]
-    if len({o.unit for o in operands}) != 1 and op != "average":  # an average is of one unit per another
+    if len({o.unit for o in operands}) != 1 and op not in ("average", "share"):  # one unit per another
         return None
-    if op in ("difference", "ratio", "average") and len(operands) != 2:
+    if op in ("difference", "ratio", "average", "share") and len(operands) != 2:
         return None
     values = [_value(o.number) for o in operands]
     if any(v is None for v in values):
@@ -135,10 +141,10 @@ def _compute(op: str, values: list[Decimal]) -> str:
         result = sum(values)
     elif op == "difference":
         result = abs(values[0] - values[1])
-    elif op == "average":  # the first total over the second, in the question's order
+    elif op in ("average", "share"):  # the first over the second, in the question's order
         if values[1] == 0:
             return ""
-        result = (values[0] / values[1]).quantize(Decimal("0.01"))
+        result = (values[0] / values[1] * (100 if op == "share" else 1)).quantize(Decimal("0.01"))
     else:
         big, small = max(values), min(values)
         if small == 0:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.lexicon import cut
-from bot.pipeline.arithmetic import AVERAGE
+from bot.pipeline.arithmetic import AVERAGE, SHARE
 from bot.pipeline.text import YEAR
 
 _CLAUSE_SPLIT = re.compile(r"[，,;；。？?!！]|还有|以及|另外")
@@ -82,6 +82,17 @@ def year_than(question: str) -> list[str]:
     return [f"{m.group('head')}{year}年{m.group('mid')}是多少" for year in (m.group("a"), m.group("b"))]
 
 
+def share_items(question: str) -> tuple[str, str] | None:
+    """The part and the whole of a share (今年上半年新建的工会占全省基层工会总数百分之几 → 今年上半年新建的工会,
+    全省基层工会总数), or None; the part must be named."""
+    m = SHARE.search(question)
+    if not m:
+        return None
+    part = re.sub(r"的$", "", question[:m.start()].strip(" ，,"))
+    whole = re.sub(r"的$", "", question[m.start() + 1:m.start(2) if m.group(1) is None else m.start(1)])
+    return (part, whole) if len(part) >= 2 and len(whole) >= 2 else None
+
+
 def average_items(question: str) -> tuple[str, str] | None:
     """The two totals of an average, what is counted first (平均每个工会多少会员 → 会员, 工会), or None."""
     m = AVERAGE.search(question)
@@ -107,8 +118,8 @@ def per_item(question: str) -> list[str]:
     than = _than(question)
     if than:
         return [f"{item}有多少{than[2]}" for item in than[:2]]
-    average = average_items(question)
-    if average:  # 平均每个工会多少会员 → 会员有多少, 工会有多少
+    average = average_items(question) or share_items(question)
+    if average:  # 平均每个工会多少会员 → 会员有多少, 工会有多少; …占…百分之几 → the part, the whole
         return [f"{item}有多少" for item in average]
     m = _DISTRIBUTIVE.search(question)
     if not m:
@@ -158,7 +169,7 @@ def items(question: str) -> list[str]:
     than = _than(question)
     if than:
         return list(than[:2])
-    average = average_items(question)
+    average = average_items(question) or share_items(question)
     if average:
         return list(average)
     split = per_item(question)
