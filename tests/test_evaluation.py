@@ -34,7 +34,6 @@ def test_gate_in_scope_and_abstention_at_least_95_percent(engine):
 
 
 FIRST_SIGHT = sorted((ROOT / "tests" / "data" / "first-sight").glob("round*.yaml"))
-CONVERSATIONS = ROOT / "tests" / "data" / "conversations.yaml"
 
 
 def test_first_sight_sets_follow_the_protocol_sizes():
@@ -44,18 +43,3 @@ def test_first_sight_sets_follow_the_protocol_sizes():
         outs = [c for c in cases if not c.in_scope]
         assert len(cases) - len(outs) >= 120 and len(outs) >= 80, path.name
         assert sum(c.label == "attribute" for c in outs) >= 30, path.name
-
-
-def test_conversation_set_covers_every_follow_up_style():
-    conversations = ev.load_conversations(CONVERSATIONS)
-    assert len(conversations) >= 60
-    assert {"year", "attribute", "subject", "pronoun", "why_how", "switch", "unanswerable", "arithmetic"} <= \
-        {c.style for c in conversations}
-
-
-@pytest.mark.slow
-def test_gate_on_conversations(engine):
-    summary = ev.summarize_conversations(ev.run_conversations(engine, ev.load_conversations(CONVERSATIONS)))
-    assert summary["follow_ups_right"] >= ev.GATE_FOLLOWUPS, summary
-    assert summary["switches_contaminated"] == 0, summary  # a new topic never inherits context
-    assert summary["figure_fidelity"] == 1.0, summary
