@@ -60,7 +60,8 @@ def unlisted_items(question: str, fact_text: str) -> bool:
 
 # Asking which city, county or town: a fact that names only the province does not say.
 _ASKS_CITY = re.compile(r"哪(个|座|一个)(城市|市|县|区|镇)|哪座城|山西哪(里|儿|个地方)|in which city|which city")
-_PROVINCE = ("山西", "全省", "全国")
+# Where the article itself is: never "another place", nor a city.
+HOME = ("山西", "全省", "全国")
 
 
 class Scope:
@@ -70,7 +71,7 @@ class Scope:
         self.article = article.replace(" ", "")
         self.years = set(YEAR.findall(article)) | {str(year)}
         self.places = tuple(p for p in places() if p not in article)
-        self.cities = tuple(p for p in named_places if p not in _PROVINCE)  # 太原, 阳泉, 北格镇…
+        self.cities = tuple(p for p in named_places if p not in HOME)  # 太原, 阳泉, 北格镇…
 
     def other_level_of_place(self, question: str, fact_text: str) -> bool:
         """Whether the question asks which city (or county, town) and the fact names none
@@ -84,6 +85,7 @@ class Scope:
             if place in question:
                 return f"place:{place}"
         years = set(YEAR.findall(question)) - self.years
-        if _LATER.search(question):  # 明年: a year after the article's, which it cannot know
-            years.add(_LATER.search(question).group(0))
+        later = _LATER.search(question)
+        if later:  # 明年: a year after the article's, which it cannot know
+            years.add(later.group(0))
         return f"year:{','.join(sorted(years))}" if years else ""

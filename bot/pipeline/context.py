@@ -16,7 +16,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from bot.pipeline.arithmetic import operation
-from bot.pipeline.parts import average_items, share_items, topic
+from bot.pipeline.parts import topic, unnamed_total
 from bot.pipeline.rewrite import (ASK, ASKING, DATE, HOME, PERSON_PRONOUN, PRONOUN, STEPS, THING_PRONOUN, WHY_HOW,
                                   arithmetic_readings, asked_tail, counterpart, dated_like, fact_topic, frame_of,
                                   gist_of, names_in, own_item, replace_years, strip_pronoun, subject_of,
@@ -65,7 +65,7 @@ def is_followup(text: str, previous: str = "", names: tuple[str, ...] = ()) -> i
         return MAY_LEAN if ASK.search(text) and len(own) >= 2 and sum(map(len, own)) >= 4 else LEANS
     if _BARE.match(core) and len(core) <= 10:
         return LEANS
-    if (operation(core) == "average" and not average_items(core)) or (operation(core) == "share" and not share_items(core)):
+    if unnamed_total(core):
         return LEANS  # 平均每个覆盖几个法人单位, 占全省基层工会总数百分之几: of what the last question counted
     if operation(core) and (len(own_item(core)) < 2 or re.match(r"(再|还)?(加上|算上|跟|比|和|与|同)", core)):
         return LEANS  # 多多少, 2012年比2011年少了多少, 加上发明创造呢: arithmetic over what was just asked
@@ -100,10 +100,9 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
     out: list[tuple[str, str]] = []
     prev_years = YEAR.findall(prev)
     years = years_in(text, year, prev_years)
-    if operation(text) == "average" and not average_items(text):  # 平均每个覆盖几个法人单位 after 工会组织有多少个
-        out.append((frame_of(prev) + rest, "arith"))
-    elif operation(text) == "share" and not share_items(text):  # 占全省基层工会总数百分之几 after 新建了多少工会
-        out.append((gist_of(prev) + rest, "arith"))
+    unnamed = unnamed_total(text)
+    if unnamed:  # 平均每个覆盖几个法人单位 after 工会组织有多少个; 占全省基层工会总数百分之几 after 新建了多少工会
+        out.append(((frame_of if unnamed == "average" else gist_of)(prev) + rest, "arith"))
     elif operation(text) in ASKING:  # 2011年比它多了多少个, 跟五星级基层工会加起来呢, 多多少 (an average that
         # names what it is per asks nothing of the previous question)
         out += [(r, "arith") for r in arithmetic_readings(prev, rest, years, prev_years,

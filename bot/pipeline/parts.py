@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.lexicon import cut
-from bot.pipeline.arithmetic import AVERAGE, SHARE
+from bot.pipeline.arithmetic import AVERAGE, SHARE, operation
 from bot.pipeline.text import YEAR
 
 _CLAUSE_SPLIT = re.compile(r"[，,;；。？?!！]|还有|以及|另外")
@@ -72,14 +72,18 @@ _YEAR_THAN = re.compile(r"^(?P<head>[^，,。？?]*?)(?P<a>(?:19|20)\d\d)年?(?P
                         r"(?P<rest>[^，,。？?\d]*)$")
 
 
+def _year_than(question: str) -> re.Match | None:
+    """The match of "A年…比B年…" with two different years and words between them, or None."""
+    m = _YEAR_THAN.match(question)
+    return m if m and m.group("a") != m.group("b") and m.group("mid") else None
+
+
 def year_than(question: str) -> list[str]:
     """For "A年…比B年多多少", the question for each year (2011年组建月新覆盖法人单位是多少, 2010年…);
     [] for any other question. The engine asks them only when no fact states the comparison whole
     (长钢2012年比2009年可比产品成本降了多少 is one statement)."""
-    m = _YEAR_THAN.match(question)
-    if not m or m.group("a") == m.group("b") or not m.group("mid"):
-        return []
-    return [f"{m.group('head')}{year}年{m.group('mid')}是多少" for year in (m.group("a"), m.group("b"))]
+    m = _year_than(question)
+    return [f"{m.group('head')}{year}年{m.group('mid')}是多少" for year in (m.group("a"), m.group("b"))] if m else []
 
 
 def share_items(question: str) -> tuple[str, str] | None:
@@ -102,6 +106,14 @@ def average_items(question: str) -> tuple[str, str] | None:
     per = m.group("per") or re.sub(r"^(全省|全国|山西省?|其中)|的$", "", question[:m.start()].strip(" ，,"))
     counted = re.sub(r"(呢|吗|啊|了)$", "", m.group("of"))
     return (counted, per) if counted and per and counted != per else None
+
+
+def unnamed_total(question: str) -> str:
+    """'average' or 'share' when the question asks one and leaves a total unnamed (平均每个覆盖几个
+    法人单位, 占全省基层工会总数百分之几): it is of what the previous question counted; '' otherwise."""
+    op = operation(question)
+    named = {"average": average_items, "share": share_items}.get(op)
+    return op if named and not named(question) else ""
 
 
 def _than(question: str) -> tuple[str, str, str] | None:
@@ -160,8 +172,8 @@ def items(question: str) -> list[str]:
     pair = _YEAR_PAIR.search(question)
     if pair:
         return [f"{pair.group(1)}年", f"{pair.group(3)}年"]
-    than = _YEAR_THAN.match(question)
-    if than and year_than(question):
+    than = _year_than(question)
+    if than:
         return [f"{than.group('a')}年", f"{than.group('b')}年"]
     run = YEAR_RUN.search(question)
     if run:

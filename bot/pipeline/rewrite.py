@@ -10,6 +10,7 @@ from bot.lexicon import cut, posseg
 from bot.pipeline.arithmetic import COMPARE, DIFFERENCE, RATIO, TOTAL, operation
 from bot.pipeline.parts import YEAR_RUN, items, topic
 from bot.pipeline.text import YEAR
+from bot.scope import HOME
 
 PRONOUN = re.compile(r"他们|她们|它们|他|她|它|这个|那个|这项|那项|这次|那次|这些|那些|这里|那里|这事|那事|这件事|"
                      r"这么做|这样做|这么搞|这办法|这个办法|该|此|其|这一|那一|这家|那家|这位|那位|这种|那种|这类|那类|"
@@ -21,8 +22,6 @@ RELATIVE_YEARS = {"今年": 0, "去年": 1, "前年": 2, "明年": -1, "后年":
 # Years counted from the previous question's: 前一年, 再往前一年, 同年.
 STEP_YEARS = (("再往前一年", -1), ("往前一年", -1), ("前一年", -1), ("上一年", -1), ("后一年", 1), ("下一年", 1),
               ("第二年", 1), ("次年", 1), ("同年", 0), ("当年", 0), ("那年", 0), ("那一年", 0))
-# Where the article itself is: never "another place".
-HOME = ("山西", "全省", "全国")
 STEPS = re.compile("|".join(w for w, _ in STEP_YEARS))
 # A date as questions write it: 2012年1月5日, 今年3月25号, 4月份, 同年2月20日, 2009年.
 DATE = re.compile(rf"(?:(?:19|20)\d\d年|今年|去年|{STEPS.pattern})?\d{{1,2}}月份?(?:\d{{1,2}}[日号])?|"
