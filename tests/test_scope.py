@@ -1,6 +1,8 @@
 """Scope checks that are facts about the article, not judgements: other months, years, kinds of
 figure and levels of place."""
-from bot.scope import Scope, other_months
+import pytest
+
+from bot.scope import Scope, other_kind_of_figure, other_months, unlisted_items
 
 
 def test_a_fact_dated_in_other_months_does_not_answer():
@@ -18,21 +20,21 @@ def test_a_year_after_the_article_is_out_of_scope():
     assert scope.unknown("2011年组建月新增多少工会") == ""
 
 
-def test_an_amount_of_money_is_answered_only_by_a_fact_that_states_one():
-    from bot.scope import other_kind_of_figure
-    cut = "2013年1月~8月份，山西省总机关的经费支出与去年同期相比减少了21%。"
-    funds = "2008年以来，山西省总拿出3000余万元用于困难职工帮扶救助资金配套。"
-    assert other_kind_of_figure("具体少花了多少钱", cut)
-    assert not other_kind_of_figure("省总拿出了多少钱", funds)
-    assert not other_kind_of_figure("经费支出比去年省了多少", cut)  # a share, not an amount, is asked
+CUT = "2013年1月~8月份，山西省总机关的经费支出与去年同期相比减少了21%。"
+FUNDS = "2008年以来，山西省总拿出3000余万元用于困难职工帮扶救助资金配套。"
+PRIZE = "2013年山西工会推出了山西新一代劳模典型、省电建二公司焊工贾向东。"
 
 
-def test_an_age_is_answered_only_by_a_fact_that_states_one():
-    from bot.scope import other_kind_of_figure
-    prize = "2013年山西工会推出了山西新一代劳模典型、省电建二公司焊工贾向东。"
-    assert other_kind_of_figure("贾向东今年多少岁", prize)
-    assert other_kind_of_figure("贾向东多大年纪了", prize)
-    assert not other_kind_of_figure("贾向东是哪个单位的", prize)
+@pytest.mark.parametrize("question, fact, other", [
+    ("具体少花了多少钱", CUT, True),             # an amount of money against a percentage
+    ("省总拿出了多少钱", FUNDS, False),
+    ("经费支出比去年省了多少", CUT, False),      # a share, not an amount, is asked
+    ("贾向东今年多少岁", PRIZE, True),           # an age against a prize
+    ("贾向东多大年纪了", PRIZE, True),
+    ("贾向东是哪个单位的", PRIZE, False),
+])
+def test_an_amount_of_money_or_an_age_is_answered_only_by_a_fact_that_states_one(question, fact, other):
+    assert other_kind_of_figure(question, fact) is other
 
 
 def test_which_city_is_answered_only_by_a_fact_that_names_one():
@@ -43,7 +45,6 @@ def test_which_city_is_answered_only_by_a_fact_that_names_one():
 
 
 def test_the_items_of_a_counted_group_are_answered_only_by_a_fact_that_holds_that_many():
-    from bot.scope import unlisted_items
     innovation = "山西工会开展技术革新、技术攻关、合理化建议、发明创造等职工技术创新活动，命名百个省级创新工作室。"
     stations = "井口群众安全工作站建成了“六站”：标杆站、宣传站、服务站、调度站、情报站、监督站。"
     assert unlisted_items("命名的百个省级创新工作室都有哪些", innovation)
