@@ -193,7 +193,8 @@ class Engine:
         an amount of money or an age when one is asked, naming no city when one is asked, or
         holding fewer items than the group whose items are asked."""
         return (other_months(text, fact_text) or other_kind_of_figure(text, fact_text)
-                or self.scope.other_level_of_place(text, fact_text) or unlisted_items(text, fact_text))
+                or self.scope.other_level_of_place(text, fact_text) or self.scope.other_place(text, fact_text)
+                or unlisted_items(text, fact_text))
 
     def reply(self, question: str) -> tuple[Reply, Decision, dict]:
         clock = _Clock()

@@ -78,6 +78,13 @@ class Scope:
         (在山西哪个城市开的 against 全总在山西召开了…)."""
         return bool(_ASKS_CITY.search(question)) and not any(c in fact_text for c in self.cities)
 
+    def other_place(self, question: str, fact_text: str) -> bool:
+        """Whether the question asks about one of the article's own cities or towns (北京职工…,
+        太原的…) and the fact states its figure for the province or the country, naming no such
+        place (5年来，山西全省职工共提合理化建议484万余条)."""
+        asked = [c for c in self.cities if c in question and c not in fact_text]
+        return bool(asked) and any(h in fact_text for h in HOME) and not any(c in fact_text for c in self.cities)
+
     def unknown(self, question: str) -> str:
         """'place:X' or 'year:Y' for a place or year of the normalised question that the
         article never mentions; '' when there is none."""
