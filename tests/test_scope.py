@@ -44,6 +44,13 @@ def test_which_city_is_answered_only_by_a_fact_that_names_one():
     assert not scope.other_level_of_place("什么时候开的", "2013年6月，全总在山西召开了现场工作会。")
 
 
+def test_a_city_of_the_article_is_not_answered_by_the_provinces_figure():
+    scope = Scope("全省职工提合理化建议484万条。西山煤电到北京作报告。", 2013, ("山西", "北京", "全省", "全国"))
+    assert scope.other_place("北京职工5年来提了多少条合理化建议", "5年来，山西全省职工共提合理化建议484万余条。")
+    assert not scope.other_place("西山煤电去北京干什么", "2012年2月20日，西山煤电报告团在北京作专场报告。")
+    assert not scope.other_place("5年来提了多少条合理化建议", "5年来，山西全省职工共提合理化建议484万余条。")
+
+
 def test_the_items_of_a_counted_group_are_answered_only_by_a_fact_that_holds_that_many():
     innovation = "山西工会开展技术革新、技术攻关、合理化建议、发明创造等职工技术创新活动，命名百个省级创新工作室。"
     stations = "井口群众安全工作站建成了“六站”：标杆站、宣传站、服务站、调度站、情报站、监督站。"

@@ -33,3 +33,12 @@ def test_a_typo_glued_to_its_neighbour_is_read_by_character():
 def test_two_candidates_that_sound_alike_leave_the_text_as_written():
     twins = Speller("公会 工会", ("公会", "工会"))
     assert twins("供会") == "供会"
+
+
+def test_a_misspelled_place_elsewhere_is_respelled_only_before_a_suffix():
+    spell = Speller(ARTICLE, WORDS, names=("曹晓斌",), elsewhere=("河南", "湖南", "广东", "大同"))
+    assert spell("河难省每年有多少劳模") == "河南省每年有多少劳模"
+    assert spell("去广冬省的工会") == "去广东省的工会"
+    assert spell("大桐市有多少工会") == "大同市有多少工会"
+    assert spell("河难每年有多少劳模") == "河难每年有多少劳模"     # no 省 or 市: not read as a place
+    assert spell("山西省有多少劳模") == "山西省有多少劳模"         # the article's own place stays

@@ -11,6 +11,9 @@ People type Chinese through pinyin input, so most typos are another character wi
 - exactly one of the article's words (or the people, places and organisations it names) has the
   same toneless syllables and shares at least one character in the same place.
 
+A place the article never speaks of (河南, 广东: bot/data/places.txt) is respelled only where an
+administrative suffix marks it as a place (河难省 → 河南省), so the scope check can see it.
+
 Anything else is left as written: a wrong correction would cost more than a missed one.
 """
 from __future__ import annotations
@@ -20,11 +23,14 @@ import re
 
 from bot.lexical import toneless_pinyin
 from bot.lexicon import cut, word_frequency
+from bot.pipeline.text import places
 
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 # Common words are not typos (jieba's dictionary count).
 _COMMON = 100
 _FUNCTION = frozenset("的了是在和有个几多么吗呢啊吧也都就还又被把给对从到与及或这那哪谁啥什怎为各每")
+# Two or three characters before 省 or 市: where a place elsewhere may be misspelled.
+_SUFFIXED = re.compile(r"([\u4e00-\u9fff]{2,3})(?=[省市])")
 
 
 @functools.lru_cache(maxsize=8192)
@@ -38,20 +44,24 @@ def _sound(char: str) -> str:
 class Speller:
     """Respells homophone typos of the article's words in a normalised question."""
 
-    def __init__(self, article_text: str, words, names=()):
+    def __init__(self, article_text: str, words, names=(), elsewhere=()):
         self.text = article_text
         self.table: dict[tuple[str, ...], list[str]] = {}
         for word in sorted({w for w in (*words, *names) if 2 <= len(w) <= 4 and _CJK.fullmatch(w)}):
             self.table.setdefault(tuple(map(_sound, word)), []).append(word)
+        self.elsewhere: dict[tuple[str, ...], list[str]] = {}
+        for place in sorted({p for p in elsewhere if 2 <= len(p) <= 3 and _CJK.fullmatch(p)}):
+            self.elsewhere.setdefault(tuple(map(_sound, place)), []).append(place)
 
     @classmethod
     def of(cls, article) -> "Speller":
         """From the verifier's `Article` (its text, words and names, stored with the index)."""
-        return cls(article.text, article.words, article.names)
+        return cls(article.text, article.words, article.names, places())
 
     def __call__(self, text: str) -> str:
         if not _CJK.search(text):
             return text
+        text = _SUFFIXED.sub(self._place, text)
         # A rare word of three or more characters that the article does not use is often a typo
         # that jieba glued to its neighbour (劳摸评 in 全国劳摸评了多少人): read it by character.
         words = [piece for w in cut(text) for piece in (list(w) if self._glued(w) else [w])]
@@ -69,6 +79,18 @@ class Speller:
                 out.append(words[i])
                 i += 1
         return "".join(out)
+
+    def _place(self, match: re.Match) -> str:
+        """河难 before 省 → 河南, when exactly one place elsewhere sounds so and shares a character
+        in the same position, and the name as written is neither the article's nor a common word."""
+        name = match.group(1)
+        for span in (name, name[1:]) if len(name) == 3 else (name,):  # 去河难省: the name is the last two
+            if span in self.text or word_frequency(span) >= _COMMON or _FUNCTION.intersection(span):
+                continue
+            found = [p for p in self.elsewhere.get(tuple(map(_sound, span)), ()) if any(a == b for a, b in zip(p, span))]
+            if len(found) == 1 and not self.table.get(tuple(map(_sound, span))):
+                return name[:len(name) - len(span)] + found[0]
+        return name
 
     def _glued(self, word: str) -> bool:
         """A rare word the article does not use, with no common word inside (大同市 holds 大同)."""
