@@ -35,7 +35,7 @@ $(DEPS): $(VENV)/bin/python requirements.txt pyproject.toml
 	$(PIP) install --no-deps -e .
 	touch $@
 
-$(MODEL): $(DEPS) scripts/prepare_model.py
+$(MODEL): $(DEPS) scripts/prepare_model.py $(wildcard scripts/model/*.py)
 	$(PY) scripts/prepare_model.py
 
 # ONNX fp32 + dynamic int8 graphs (the default backend, see README "Performance").
