@@ -30,9 +30,10 @@ method names; ``/file/bot<token>/...`` always answers 404. Replies are
 404 into ``InvalidToken``, hence the explicit description). Bodies may be form-encoded (values
 JSON-encoded as PTB sends them), JSON or multipart/form-data.
 
-Text validation follows Telegram: the text is parsed according to ``parse_mode`` (HTML, MarkdownV2,
-legacy Markdown; errors give 400 "Bad Request: can't parse entities: <reason>", reasons worded like
-Telegram's tdlib), leading/trailing whitespace is trimmed (Python ``str.strip()`` plus zero-width
+Text validation follows Telegram: the text is parsed according to ``parse_mode`` (HTML, the only
+mode the bot sends; errors give 400 "Bad Request: can't parse entities: <reason>", reasons worded
+like Telegram's tdlib; MarkdownV2 and legacy Markdown are not parsed and get 400 "Bad Request:
+parse_mode ... is unsupported by the fake"), leading/trailing whitespace is trimmed (Python ``str.strip()`` plus zero-width
 space, word joiner and BOM - an approximation of Telegram's set), an empty result gives 400 "Bad
 Request: message text is empty", and a visible text longer than 4096 *UTF-16 code units* gives 400
 "Bad Request: message is too long". Telegram's documentation says "characters"; entity offsets are
@@ -97,8 +98,6 @@ __all__ = [
     "MAX_MESSAGE_LENGTH",
     "parse_text",
     "parse_html",
-    "parse_markdown_v2",
-    "parse_markdown",
     "utf16_len",
 ]
 
@@ -199,7 +198,7 @@ def _bad(description: str) -> ApiError:
 
 
 # --------------------------------------------------------------------------------------------
-# text parsing (HTML, MarkdownV2, Markdown)
+# text parsing (HTML)
 # --------------------------------------------------------------------------------------------
 class EntityParseError(ValueError):
     """The reason text of 'can't parse entities: <reason>'."""
@@ -431,238 +430,6 @@ def _sorted(entities: list[dict]) -> list[dict]:
     return sorted(entities, key=lambda e: (e["offset"], -e["length"]))
 
 
-_MD2_RESERVED = frozenset("_*[]()~`>#+-=|{}.!")
-_MD2_NAMES = {"bold": "Bold", "italic": "Italic", "underline": "Underline",
-              "strikethrough": "Strikethrough", "spoiler": "Spoiler", "code": "Code",
-              "pre": "Pre", "text_link": "TextUrl", "custom_emoji": "CustomEmoji"}
-
-
-def _reserved(c: str) -> EntityParseError:
-    return EntityParseError(
-        f"Character '{c}' is reserved and must be escaped with the preceding '\\'")
-
-
-def parse_markdown_v2(text: str) -> tuple[str, list[dict]]:
-    """Telegram's MarkdownV2 parse mode → (visible text, entities). Raises EntityParseError."""
-    out = _Out()
-    stack: list[dict] = []
-    entities: list[dict] = []
-    quote: dict | None = None
-    n = len(text)
-    i = 0
-
-    def close_quote(end: int) -> None:
-        nonlocal quote
-        assert quote is not None
-        if end > quote["start"]:
-            entities.append({"type": "expandable_blockquote" if quote["expandable"]
-                             else "blockquote", "offset": quote["start"],
-                             "length": end - quote["start"]})
-        quote = None
-
-    while i < n:
-        c = text[i]
-        top = stack[-1]["type"] if stack else None
-        in_code = top in ("code", "pre")
-        if (i == 0 or text[i - 1] == "\n") and not in_code:
-            if text.startswith("**>", i) or c == ">":
-                if text.startswith("**>", i) and quote is not None:
-                    close_quote(out.u16 - 1)
-                if quote is None:
-                    quote = {"start": out.u16, "expandable": False}
-                i += 3 if text.startswith("**>", i) else 1
-                continue
-            if quote is not None:
-                close_quote(out.u16 - 1)  # exclude the line break that ended the quote
-        if c == "\\" and i + 1 < n and 0 < ord(text[i + 1]) <= 126:
-            out.add(text[i + 1])
-            i += 2
-            continue
-        if (c != "`") if in_code else (c not in _MD2_RESERVED):
-            out.add(c)
-            i += 1
-            continue
-        if (c == "|" and quote is not None and top != "spoiler" and text.startswith("||", i)
-                and (i + 2 == n or text[i + 2] == "\n")):
-            quote["expandable"] = True  # expandability mark at the end of the last quote line
-            close_quote(out.u16)
-            i += 2
-            continue
-        is_end = False
-        if top == "bold":
-            is_end = c == "*"
-        elif top == "italic":
-            is_end = c == "_" and not text.startswith("__", i)
-        elif top == "underline":
-            is_end = text.startswith("__", i)
-        elif top == "strikethrough":
-            is_end = c == "~"
-        elif top == "spoiler":
-            is_end = text.startswith("||", i)
-        elif top == "code":
-            is_end = c == "`"
-        elif top == "pre":
-            is_end = text.startswith("```", i)
-        elif top in ("text_link", "custom_emoji"):
-            is_end = c == "]"
-        if not is_end:
-            begin = i
-            lang = None
-            if c == "_":
-                typ = "underline" if text.startswith("__", i) else "italic"
-                i += 2 if typ == "underline" else 1
-            elif c == "*":
-                typ, i = "bold", i + 1
-            elif c == "~":
-                typ, i = "strikethrough", i + 1
-            elif c == "|" and text.startswith("||", i):
-                typ, i = "spoiler", i + 2
-            elif c == "[":
-                typ, i = "text_link", i + 1
-            elif c == "!" and text.startswith("![", i):
-                typ, i = "custom_emoji", i + 2
-            elif c == "`":
-                if text.startswith("```", i):
-                    typ = "pre"
-                    i += 3
-                    j = i
-                    while j < n and not text[j].isspace() and text[j] != "`":
-                        j += 1
-                    if j != i and j < n and text[j] != "`":
-                        lang, i = text[i:j], j
-                    if i < n and text[i] in "\r\n":
-                        i += 2 if (i + 1 < n and text[i + 1] in "\r\n"
-                                   and text[i] != text[i + 1]) else 1
-                else:
-                    typ, i = "code", i + 1
-            else:
-                raise _reserved(c)
-            stack.append({"type": typ, "start": out.u16, "out_idx": len(out.parts),
-                          "begin": begin, "language": lang})
-            continue
-        ent_state = stack.pop()
-        typ = ent_state["type"]
-        ent: dict[str, Any] = {"type": typ, "offset": ent_state["start"]}
-        if typ in ("underline", "spoiler"):
-            i += 2
-        elif typ == "pre":
-            i += 3
-            if ent_state["language"]:
-                ent["language"] = ent_state["language"]
-        elif typ in ("text_link", "custom_emoji"):
-            i += 1
-            if i < n and text[i] == "(":
-                i += 1
-                url_begin = i
-                url_parts: list[str] = []
-                while i < n and text[i] != ")":
-                    if text[i] == "\\" and i + 1 < n and 0 < ord(text[i + 1]) <= 126:
-                        url_parts.append(text[i + 1])
-                        i += 2
-                        continue
-                    url_parts.append(text[i])
-                    i += 1
-                if i >= n:
-                    raise EntityParseError(
-                        f"Can't find end of a URL at byte offset {_byte_offset(text, url_begin)}")
-                i += 1
-                url = "".join(url_parts)
-            else:
-                url = "".join(out.parts[ent_state["out_idx"]:])
-            if typ == "custom_emoji":
-                m = re.fullmatch(r"tg://emoji\?id=(\d+)", url)
-                if not m:
-                    raise EntityParseError("Custom emoji entity must contain a tg://emoji URL")
-                ent["custom_emoji_id"] = m[1]
-            elif _mention_entity(url):
-                ent.update(_mention_entity(url) or {})
-            elif re.match(r"(?i)[a-z][a-z0-9+.-]*://\S|[^\s/]+\.[^\s]", url):
-                ent["url"] = url
-            else:
-                ent["type"] = "none"  # Telegram drops links without a usable URL
-        else:
-            i += 1
-        ent["length"] = out.u16 - ent_state["start"]
-        if ent["length"] > 0 and ent["type"] != "none":
-            entities.append(ent)
-    if quote is not None:
-        close_quote(out.u16)
-    if stack:
-        st = stack[-1]
-        raise EntityParseError(f"Can't find end of {_MD2_NAMES[st['type']]} entity at byte offset "
-                               f"{_byte_offset(text, st['begin'])}")
-    return out.text(), _sorted(entities)
-
-
-def parse_markdown(text: str) -> tuple[str, list[dict]]:
-    """Telegram's legacy Markdown parse mode (no nesting) → (visible text, entities)."""
-    out = _Out()
-    entities: list[dict] = []
-    n = len(text)
-    i = 0
-
-    def unclosed(begin: int) -> EntityParseError:
-        return EntityParseError("Can't find end of the entity starting at byte offset "
-                                f"{_byte_offset(text, begin)}")
-
-    while i < n:
-        c = text[i]
-        if c == "\\" and i + 1 < n and text[i + 1] in "_*`[":
-            out.add(text[i + 1])
-            i += 2
-            continue
-        if c not in "_*`[":
-            out.add(c)
-            i += 1
-            continue
-        begin, start = i, out.u16
-        if c == "[":
-            j = text.find("]", i + 1)
-            if j < 0:
-                raise unclosed(begin)
-            inner = text[i + 1:j]
-            url = None
-            i = j + 1
-            if i < n and text[i] == "(":
-                k = text.find(")", i + 1)
-                if k < 0:
-                    raise unclosed(begin)
-                url, i = text[i + 1:k], k + 1
-            out.add(inner)
-            if url and out.u16 > start:
-                ent: dict[str, Any] = {"type": "text_link", "offset": start,
-                                       "length": out.u16 - start}
-                ent.update(_mention_entity(url) or {"url": url})
-                entities.append(ent)
-            continue
-        if text.startswith("```", i):
-            j = text.find("```", i + 3)
-            if j < 0:
-                raise unclosed(begin)
-            inner = text[i + 3:j]
-            lang = None
-            first, nl, rest = inner.partition("\n")
-            if nl and first and not any(ch.isspace() for ch in first):
-                lang, inner = first, rest
-            i = j + 3
-            out.add(inner)
-            if out.u16 > start:
-                ent = {"type": "pre", "offset": start, "length": out.u16 - start}
-                if lang:
-                    ent["language"] = lang
-                entities.append(ent)
-            continue
-        j = text.find(c, i + 1)
-        if j < 0:
-            raise unclosed(begin)
-        out.add(text[i + 1:j])
-        i = j + 1
-        if out.u16 > start:
-            entities.append({"type": {"*": "bold", "_": "italic", "`": "code"}[c],
-                             "offset": start, "length": out.u16 - start})
-    return out.text(), _sorted(entities)
-
-
 _EXTRA_BLANKS = "\u200b\u2060\ufeff"
 
 
@@ -699,12 +466,13 @@ def parse_text(text: str, parse_mode: str | None,
     if entities is not None or not parse_mode:
         return _trim(text, list(entities or []))
     mode = parse_mode.lower()
-    parser = {"html": parse_html, "markdownv2": parse_markdown_v2,
-              "markdown": parse_markdown}.get(mode)
-    if parser is None:
+    if mode in ("markdownv2", "markdown"):
+        raise _bad(f"parse_mode {parse_mode} is unsupported by the fake (the bot sends HTML "
+                   "only)")
+    if mode != "html":
         raise _bad("unsupported parse_mode")
     try:
-        visible, ents = parser(text)
+        visible, ents = parse_html(text)
     except EntityParseError as exc:
         raise _bad(f"can't parse entities: {exc}") from None
     return _trim(visible, ents)
