@@ -1,4 +1,4 @@
-"""Self-test of tests/fake_telegram.py: raw HTTP checks plus the real PTB 22.8 in-process.
+"""Self-test of bot/testing/fake_telegram/: raw HTTP checks plus the real PTB 22.8 in-process.
 
 Waits on the fake always go through asyncio.to_thread (the bot shares the test's event loop).
 """
