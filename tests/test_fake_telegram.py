@@ -1,4 +1,4 @@
-"""Self-test of tests/fake_telegram.py: raw HTTP checks plus the real PTB 22.8 in-process.
+"""Self-test of bot/testing/fake_telegram/: raw HTTP checks plus the real PTB 22.8 in-process.
 
 Waits on the fake always go through asyncio.to_thread (the bot shares the test's event loop).
 """
@@ -23,7 +23,7 @@ from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler,
                           ContextTypes, MessageHandler, TypeHandler, filters)
 
 from bot.testing.fake_telegram import (DEFAULT_TOKEN, EntityParseError, FakeTelegram, parse_html,
-                                       parse_markdown_v2, parse_text, utf16_len)
+                                       parse_text, utf16_len)
 
 TOKEN = DEFAULT_TOKEN
 BOT = "shanxi_qa_bot"
@@ -133,8 +133,7 @@ def test_text_validation(fake):
     status, data = send("1<2", parse_mode="HTML")
     assert status == 400 and data["description"].startswith("Bad Request: can't parse entities:")
     assert send("a.b", parse_mode="MarkdownV2")[1]["description"] == (
-        "Bad Request: can't parse entities: Character '.' is reserved and must be escaped "
-        "with the preceding '\\'")
+        "Bad Request: parse_mode MarkdownV2 is unsupported by the fake (the bot sends HTML only)")
     # the limit applies to the visible text, counted in UTF-16 code units
     assert send("<b>" + "a" * 4096 + "</b>", parse_mode="HTML")[0] == 200
     assert send("a" * 4097)[1]["description"] == "Bad Request: message is too long"
@@ -170,27 +169,8 @@ def test_html_accepted(text, visible):
     assert parse_html(text)[0] == visible
 
 
-@pytest.mark.parametrize("text", [
-    "a.b", "1-2", "(x)", "*open", "_open", "__u", "||sp", "`code", "```pre", "[t](http://x",
-    "a|b", "!x", "#tag", "a=b", "{x}",
-])
-def test_markdown_v2_rejected(text):
-    with pytest.raises(EntityParseError):
-        parse_markdown_v2(text)
-
-
-def test_markdown_v2_accepted():
-    visible, ents = parse_markdown_v2(
-        r"*b* _i_ __u__ ~s~ ||p|| `c\`` [l](https://e.com/a\)b) 3\.5\! \(ok\)")
-    assert visible == "b i u s p c` l 3.5! (ok)"
-    assert [e["type"] for e in ents] == ["bold", "italic", "underline", "strikethrough",
-                                         "spoiler", "code", "text_link"]
-    assert ents[-1]["url"] == "https://e.com/a)b"
-    assert parse_markdown_v2("```python\nx = 1\n```")[1][0]["language"] == "python"
-    assert parse_markdown_v2(">quote\n>more\nafter")[1] == [
-        {"type": "blockquote", "offset": 0, "length": 10}]
-    # entity offsets are in UTF-16 code units
-    assert parse_text("😀 *b*", "MarkdownV2")[1] == [{"type": "bold", "offset": 3, "length": 1}]
+def test_entity_offsets_are_utf16():
+    assert parse_text("😀 <b>b</b>", "HTML")[1] == [{"type": "bold", "offset": 3, "length": 1}]
     assert utf16_len("😀a") == 3
 
 
@@ -401,7 +381,7 @@ async def test_bad_markup_and_length_surface_as_bad_request(app, fake):
     with pytest.raises(BadRequest, match="Can't parse entities"):
         await app.bot.send_message(USER, "1<2", parse_mode=ParseMode.HTML)
     # PTB strips "Bad Request: " and str.capitalize()s the rest, lower-casing Telegram's text
-    with pytest.raises(BadRequest, match="Can't parse entities: character '!' is reserved"):
+    with pytest.raises(BadRequest, match="Parse_mode markdownv2 is unsupported by the fake"):
         await app.bot.send_message(USER, "Done!", parse_mode=ParseMode.MARKDOWN_V2)
     with pytest.raises(BadRequest, match="Message is too long"):
         await app.bot.send_message(USER, "x" * 5000)
