@@ -26,6 +26,11 @@ def test_real_words_function_characters_and_other_sounds_stay():
     assert SPELL("大同市有多少工会") == "大同市有多少工会"     # a place: 大同 inside is a common word
 
 
+def test_a_number_and_its_unit_are_cut_from_a_typo_after_them():
+    spell = Speller("全国劳模82人。评选表彰。", ("全国劳模", "评选", "表彰"))
+    assert spell("全国劳摸5年表章了多少人") == "全国劳模5年表彰了多少人"  # jieba reads 5年表章 as 5 年表 章
+
+
 def test_a_typo_glued_to_its_neighbour_is_read_by_character():
     assert SPELL("全国劳摸评了多少人") == "全国劳模评了多少人"  # jieba reads 劳摸评 as one word
 

@@ -33,6 +33,16 @@ _FUNCTION = frozenset("的了是在和有个几多么吗呢啊吧也都就还又
 _SUFFIXED = re.compile(r"([\u4e00-\u9fff]{2,3})(?=[省市])")
 
 
+# A number's unit ends a word: jieba would glue it to the next character (5年表章 → 年表 章).
+_UNIT_AFTER_NUMBER = re.compile(r"(\d+[年月日号个项名人次条])")
+
+
+def _cut(text: str) -> list[str]:
+    """jieba's words, with each number and its unit cut apart from what follows."""
+    return [w for piece in _UNIT_AFTER_NUMBER.split(text) if piece
+            for w in ([piece] if _UNIT_AFTER_NUMBER.fullmatch(piece) else cut(piece))]
+
+
 @functools.lru_cache(maxsize=8192)
 def _sound(char: str) -> str:
     """A character's toneless syllable, with the pairs that pinyin input confuses folded
@@ -64,7 +74,7 @@ class Speller:
         text = _SUFFIXED.sub(self._place, text)
         # A rare word of three or more characters that the article does not use is often a typo
         # that jieba glued to its neighbour (劳摸评 in 全国劳摸评了多少人): read it by character.
-        words = [piece for w in cut(text) for piece in (list(w) if self._glued(w) else [w])]
+        words = [piece for w in _cut(text) for piece in (list(w) if self._glued(w) else [w])]
         out, i = [], 0
         while i < len(words):
             # A unit after a number (2009年低了: 年 is the year's) starts no typo: 年低 is not 年底.
