@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import re
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -115,14 +116,17 @@ class Engine:
         self.conversations = conversations or Conversations(
             settings.context_minutes, settings.context_followups, settings.context_chats)
         meta = base.meta
-        self._names = {"people": meta.people, "organizations": meta.organizations,
+        # An organisation is also named without its 公司/集团 (太原公交 for 太原公交公司).
+        stems = tuple(s for s in (re.sub(r"(集团公司|集团|公司)$", "", o) for o in meta.organizations)
+                      if len(s) >= 4 and s not in meta.organizations)
+        self._names = {"people": meta.people, "organizations": meta.organizations + stems,
                        "places": meta.places + places()}
         self.retriever = Retriever(index, embedder, base, settings)
         self.verifier = verifier
         self.speller = Speller.of(verifier.model.article)
         # The article as the index stored it, normalised at build time (normalising it here would
         # import cn2an, a quarter of a second, for the few questions that write numbers in Chinese).
-        self.scope = Scope(verifier.model.article.text, base.meta.year, base.meta.places)
+        self.scope = Scope(verifier.model.article.text, base.meta.year, base.meta.places, base.meta.organizations)
         # Replies per normalised question: a repeat (also in the other script, or with other
         # spacing or case) is answered without encoding. A reload builds a new Engine, so a
         # cached reply never outlives the facts it came from.
@@ -189,12 +193,14 @@ class Engine:
         return frozenset(v.fact_id for v in verdicts if asked & profiles[v.fact_id].states)
 
     def _cannot_state(self, text: str, fact_text: str) -> bool:
-        """Facts about a fact that no score overrules: dated in other months than asked, without
-        an amount of money or an age when one is asked, naming no city when one is asked, or
-        holding fewer items than the group whose items are asked."""
+        """Facts about a fact that no score overrules: dated in other months than asked; without
+        an amount of money, an age or a home town when one is asked; naming no city, or no place
+        at all, when one is asked; the province's figure when a city's is asked; or holding fewer
+        items than the group whose items are asked."""
+        scope = self.scope
         return (other_months(text, fact_text) or other_kind_of_figure(text, fact_text)
-                or self.scope.other_level_of_place(text, fact_text) or self.scope.other_place(text, fact_text)
-                or unlisted_items(text, fact_text))
+                or scope.other_level_of_place(text, fact_text) or scope.other_place(text, fact_text)
+                or scope.no_venue(text, fact_text) or unlisted_items(text, fact_text))
 
     def reply(self, question: str) -> tuple[Reply, Decision, dict]:
         clock = _Clock()

@@ -11,16 +11,21 @@ _LATER = re.compile(r"明年|后年|来年|下一年度")
 _MONTH = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])月")
 
 
-# Kinds of figure a question can ask for, and how a fact states one: an amount of money, an age.
+# Kinds of figure a question can ask for, and how a fact states one: an amount of money, an age,
+# a home town.
 _KINDS = (
     (re.compile(r"多少钱|几块钱|多少元|多少万元|多少亿元?|金额|多少经费|多少资金"), re.compile(r"\d[余多]?(万|亿)?元|元钱")),
     (re.compile(r"多少岁|几岁|多大岁数|多大年纪|岁数|年龄|年纪|how old"), re.compile(r"\d+岁")),
+    # where a person comes from: stated only as 籍贯, 出生于…, 老家… or …人 after a place
+    (re.compile(r"哪[里哩儿]人|什么地方人|老家|籍贯|出生地|出生在哪|家乡|hometown|where .* from"),
+     re.compile(r"籍贯|出生于|出生在|老家|家乡|[省市县镇村]人[，。,]")),
 )
 
 
 def other_kind_of_figure(question: str, fact_text: str) -> bool:
-    """Whether the question asks an amount of money or an age and the fact states none (具体省了
-    多少钱 against a fact that gives a percentage; 贾向东今年多少岁 against his prize)."""
+    """Whether the question asks an amount of money, an age or where someone comes from, and the
+    fact states none (具体省了多少钱 against a fact that gives a percentage; 贾向东今年多少岁
+    against his prize; 田喜荣老家在哪 against a caption naming his office)."""
     return any(asks.search(question) and not states.search(fact_text) for asks, states in _KINDS)
 
 
@@ -60,6 +65,9 @@ def unlisted_items(question: str, fact_text: str) -> bool:
 
 # Asking which city, county or town: a fact that names only the province does not say.
 _ASKS_CITY = re.compile(r"哪(个|座|一个)(城市|市|县|区|镇)|哪座城|山西哪(里|儿|个地方)|in which city|which city")
+# Asking where an event took place (not 在哪个单位, 在哪天, 在哪里推行).
+_ASKS_WHERE = re.compile(r"(在(哪里|哪儿|哪|什么地方|啥地方)|哪里|哪儿|什么地方|啥地方)(开|召开|举行|举办|办)|地点|会址|"
+                         r"where was .* held")
 # Where the article itself is: never "another place", nor a city.
 HOME = ("山西", "全省", "全国")
 
@@ -67,11 +75,20 @@ HOME = ("山西", "全省", "全国")
 class Scope:
     """The article's years and places, read once."""
 
-    def __init__(self, article: str, year: int, named_places: tuple[str, ...] = ()):
+    def __init__(self, article: str, year: int, named_places: tuple[str, ...] = (),
+                 organizations: tuple[str, ...] = ()):
         self.article = article.replace(" ", "")
         self.years = set(YEAR.findall(article)) | {str(year)}
         self.places = tuple(p for p in places() if p not in article)
         self.cities = tuple(p for p in named_places if p not in HOME)  # 太原, 阳泉, 北格镇…
+        where = sorted({*named_places, *organizations}, key=len, reverse=True)
+        self._venue = re.compile(rf"[在于到赴]({'|'.join(map(re.escape, where))})") if where else None
+
+    def no_venue(self, question: str, fact_text: str) -> bool:
+        """Whether the question asks where something took place and the fact names no place for
+        it (在什么地方开的 against 山西省总工会召开十二届五次全委（扩大）会议: 山西 is who met)."""
+        return bool(_ASKS_WHERE.search(question)) and not (
+            any(c in fact_text for c in self.cities) or (self._venue and self._venue.search(fact_text)))
 
     def other_level_of_place(self, question: str, fact_text: str) -> bool:
         """Whether the question asks which city (or county, town) and the fact names none

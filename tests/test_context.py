@@ -65,6 +65,13 @@ def test_another_place_or_name_replaces_its_kind():
     assert texts("那广东呢", "全省有多少工会会员")[0] == "广东全省有多少工会会员"  # Shanxi was implied
 
 
+def test_another_organisation_replaces_the_whole_run_of_names_and_owns_its_place():
+    names = {"organizations": ("潞安煤业集团", "常村煤矿", "太原公交公司"), "places": ("太原",)}
+    out = readings("太原公交公司呢", turn("潞安煤业集团常村煤矿搞的是什么管理"), names, ARTICLE, 2013)
+    assert out[0] == ("太原公交公司搞的是什么管理", "name")
+    assert all("太原潞安" not in r and "常村煤矿" not in r for r, rule in out if rule == "name")
+
+
 def test_pronouns_take_the_subject_of_their_kind():
     assert "贾向东是干哪一行的" in texts("他是干哪一行的", "谁是省电建二公司的焊工劳模", "省电建二公司焊工贾向东")
     assert "长钢的民主评议会为啥要这么做" in texts("为啥要这么做", "长钢的民主评议会是什么时候第一次召开的")

@@ -32,8 +32,10 @@ PRIZE = "2013年山西工会推出了山西新一代劳模典型、省电建二�
     ("贾向东今年多少岁", PRIZE, True),           # an age against a prize
     ("贾向东多大年纪了", PRIZE, True),
     ("贾向东是哪个单位的", PRIZE, False),
+    ("贾向东是哪里人，老家在哪", PRIZE, True),    # a home town against his work unit
+    ("贾向东是哪里人", "贾向东，山西省阳泉市人，省电建二公司焊工。", False),
 ])
-def test_an_amount_of_money_or_an_age_is_answered_only_by_a_fact_that_states_one(question, fact, other):
+def test_money_an_age_or_a_home_town_is_answered_only_by_a_fact_that_states_one(question, fact, other):
     assert other_kind_of_figure(question, fact) is other
 
 
@@ -42,6 +44,15 @@ def test_which_city_is_answered_only_by_a_fact_that_names_one():
     assert scope.other_level_of_place("具体在山西哪个城市开的", "2013年6月，全总在山西召开了现场工作会。")
     assert not scope.other_level_of_place("在哪个城市开的", "2011年11月，省总在汾阳召开了推进会。")
     assert not scope.other_level_of_place("什么时候开的", "2013年6月，全总在山西召开了现场工作会。")
+
+
+def test_where_it_took_place_is_answered_only_by_a_fact_that_names_a_place():
+    scope = Scope("", 2013, ("山西", "汾阳", "全国"), ("西山煤电集团公司", "全总"))
+    assert scope.no_venue("全委会是在什么地方开的", "2013年3月25日，山西省总工会召开十二届五次全委（扩大）会议。")
+    assert not scope.no_venue("现场会在哪开的", "2011年3月22日，山西省总在西山煤电集团公司召开现场会。")
+    assert not scope.no_venue("推进会在哪开的", "2011年11月，省总在汾阳召开了推进会。")
+    assert not scope.no_venue("全委会是哪天开的", "2013年3月25日，山西省总工会召开十二届五次全委（扩大）会议。")
+    assert not scope.no_venue("他在哪个单位上班", "省电建二公司焊工贾向东。")
 
 
 def test_a_city_of_the_article_is_not_answered_by_the_provinces_figure():

@@ -82,6 +82,20 @@ def is_followup(text: str, previous: str = "", names: tuple[str, ...] = ()) -> i
     return STANDS
 
 
+def name_run(text: str, names: list[str]) -> str:
+    """The longest run of `names` side by side in `text` (潞安煤业集团常村煤矿), which another
+    subject replaces whole."""
+    spans = sorted((m.start(), m.end()) for n in names for m in re.finditer(re.escape(n), text))
+    runs: list[list[int]] = []
+    for start, end in spans:
+        if runs and start <= runs[-1][1]:
+            runs[-1][1] = max(runs[-1][1], end)
+        else:
+            runs.append([start, end])
+    start, end = max(runs, key=lambda r: r[1] - r[0])
+    return text[start:end]
+
+
 def core(text: str) -> str:
     """A follow-up without its 那…/…呢 and punctuation: 那2011年呢 → 2011年."""
     return _FILLER.sub("", re.sub(r"[\s?？!！。,，]+$", "", text.strip())).strip()
@@ -130,11 +144,15 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
                         "topic"))
     elif years and not (plain and ASK.search(plain)):  # not 会上把2013年定为什么年: it asks its own thing
         out.append((f"{years[0]}年{prev}", "year"))
+    # A place inside an organisation's name is the organisation's (太原公交公司呢 names no place).
+    unplaced = re.sub("|".join(map(re.escape, sorted(names.get("organizations", ()), key=len, reverse=True)))
+                      or "$^", "", rest)
     for kind in ("places", "people", "organizations"):  # another subject of the same kind: 阳泉那次呢
-        new = [n for n in names.get(kind, ()) if n in rest and n not in HOME]
+        asked = unplaced if kind == "places" else rest
+        new = [n for n in names.get(kind, ()) if n in asked and n not in HOME]
         old = [n for n in names.get(kind, ()) if n in prev and n not in rest and n not in HOME]
         if new and old:
-            out.append((prev.replace(max(old, key=len), max(new, key=len)), "name"))
+            out.append((prev.replace(name_run(prev, old), max(new, key=len)), "name"))
         elif new and kind == "places":  # a place where the previous question implied Shanxi: 那广东呢
             out.append((max(new, key=len) + prev, "name"))
     bare = strip_pronoun(rest)
