@@ -171,3 +171,19 @@ def test_a_follow_up_no_rule_can_read_is_answered_as_it_stands(engine):
 def test_an_average_follow_up_is_read_per_what_the_last_question_counted():
     assert texts("平均每个覆盖几个法人单位", "全省工会组织有多少个")[0] == "全省工会组织平均每个覆盖几个法人单位"
     texts("那平均每个工会多少会员呢", "全省工会组织有多少个")  # names what it is per: no arithmetic reading, no error
+
+
+def test_a_new_date_with_its_own_ask_replaces_the_old_date():
+    out = texts("2012年2月20日呢，干了啥", "西山煤电工会2012年1月5日得了什么荣誉")
+    assert "西山煤电2012年2月20日，干了啥" in out
+    assert not any("1月5日" in r for r in out)  # no reading keeps both dates
+
+
+def test_a_bare_attribute_follows_what_the_previous_question_counted():
+    article = ARTICLE + "11个市全部建立了困难职工帮扶中心"
+    out = [r for r, _ in readings("是什么星级的", turn("山西有几个市建立了困难职工帮扶中心"), NAMES, article, 2013)]
+    assert "困难职工帮扶中心是什么星级的" in out
+
+
+def test_the_frame_of_a_question_drops_a_dangling_preposition():
+    assert "西山煤电帮扶机制基础是啥" in texts("基础是啥", "西山煤电帮扶机制以什么为保证")

@@ -19,7 +19,7 @@ from bot.pipeline.arithmetic import operation
 from bot.pipeline.parts import topic, unnamed_total
 from bot.pipeline.rewrite import (ASK, ASKING, DATE, HOME, PERSON_PRONOUN, PRONOUN, STEPS, THING_PRONOUN, WHY_HOW,
                                   arithmetic_readings, asked_tail, counterpart, dated_like, fact_topic, frame_of,
-                                  gist_of, names_in, own_item, replace_years, strip_pronoun, subject_of,
+                                  gist_of, names_in, object_of, own_item, replace_years, strip_pronoun, subject_of,
                                   swap_attribute, swap_lead, years_in)
 from bot.pipeline.text import YEAR, read
 
@@ -97,8 +97,10 @@ def name_run(text: str, names: list[str]) -> str:
 
 
 def core(text: str) -> str:
-    """A follow-up without its 那…/…呢 and punctuation: 那2011年呢 → 2011年."""
-    return _FILLER.sub("", re.sub(r"[\s?？!！。,，]+$", "", text.strip())).strip()
+    """A follow-up without its 那…/…呢 and punctuation: 那2011年呢 → 2011年; 2月20日呢，干了啥 →
+    2月20日，干了啥."""
+    text = re.sub(r"(的呢|呢)(?=[,，])", "", text.strip())
+    return _FILLER.sub("", re.sub(r"[\s?？!！。,，]+$", "", text)).strip()
 
 
 def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], article: str, year: int,
@@ -191,13 +193,21 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
     if frame and bare and frame not in bare:  # 为啥要这么做 → 长钢的民主评议会为啥要这么做
         out.append((f"{frame}{bare}{tail}", "frame"))
     subject = subject_of(prev, fact_text, names, article)
-    for head in dict.fromkeys(h for h in (topic(prev, article), subject, fact_topic(fact_text)) if h):
+    heads = (topic(prev, article), subject, fact_topic(fact_text), object_of(prev, article))
+    for head in dict.fromkeys(h for h in heads if h):
         if bare and head not in bare:  # another attribute of the same subject: 人数呢
             out.append((f"{head}{bare}{tail}", "topic"))
     if len(re.sub(r"[^\u4e00-\u9fff]", "", YEAR.sub("", bare))) >= 4 and (ASK.search(bare) or _BARE.search(bare)):
         out.append((text, "self"))  # read as it stands, last: it may stand alone after all
+    # A follow-up that names its own date or year replaces the previous one: a reading that
+    # keeps both (…1月5日得2012年2月20日…) is not one.
+    new_dates, new_years = DATE.findall(rest), YEAR.findall(rest)
+    stale = ([d for d in DATE.findall(prev) if new_dates and d not in rest]
+             + [y for y in prev_years if new_years and y not in new_years])
     seen, unique = set(), []
     for reading, rule in out:
+        if rule != "arith" and any(d in reading for d in stale):
+            continue
         if reading and reading != prev and reading not in seen:
             seen.add(reading)
             unique.append((reading, rule))

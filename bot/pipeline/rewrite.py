@@ -221,7 +221,15 @@ def frame_of(question: str) -> str:
     """The previous question up to what it asked: 长钢的民主评议会是什么时候第一次召开的 → 长钢的民主评议会."""
     starts = [m.start() for m in (ASK.search(question), ASKING_WORDS.search(question)) if m]
     head = question[:min(starts)] if starts else question
-    return re.sub(r"(是|的|有|在|了|一共|总共|共)+$", "", head)
+    return re.sub(r"(是|的|有|在|了|一共|总共|共|以|把|被|对|为|将|给|向|得)+$", "", head)  # not …帮扶以
+
+
+def object_of(question: str, article: str) -> str:
+    """What a question counted or asked about after its verb, when the article says it:
+    山西有几个市建立了困难职工帮扶中心 → 困难职工帮扶中心; '' when there is none."""
+    m = re.search(r"(?:(?:建立|成立|设立|组建|开展|举办)了?|了)([\u4e00-\u9fff]{3,12}?)[的吗呢？?。！!\s]*$", question)
+    phrase = m.group(1) if m else ""
+    return phrase if phrase in article and not ASK.search(phrase) else ""
 
 
 def swap_lead(question: str, new: str) -> list[str]:
