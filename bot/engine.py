@@ -19,8 +19,8 @@ from bot.knowledge.encoder import Encoder
 from bot.knowledge.model_files import weights_fingerprint
 from bot.normalize import clean, expand_english, normalize, strip_noise, strip_preamble
 from bot.pipeline.adapt import adapt
-from bot.pipeline.context import (LEANS, MAY_LEAN, PRIORITY, SHAPED, STANDS, Conversations, is_followup,
-                                  readings)
+from bot.pipeline.context import (LEANS, MAY_LEAN, PRIORITY, SHAPED, STANDS, Conversations, effect_readings,
+                                  is_followup, readings)
 from bot.pipeline.arithmetic import compute, operation
 from bot.pipeline.lookup import figures_asked, stating
 from bot.pipeline.parts import items, year_than
@@ -296,6 +296,8 @@ class Engine:
         if previous is not None and not classify(text) and leaning != STANDS:
             fact = self.base.by_id(previous.facts[0]).text if previous.facts else ""
             options = readings(text, previous, self._names, self.scope.article, self.base.meta.year, fact)
+            if previous.facts:
+                options = effect_readings(text, previous.facts[0], self.base.facts, self.base.meta.names) + options
         if not options:  # a standalone question, or a follow-up no rule can read (呢): as it stands
             reply, decision, timings = self.reply(question)
             if reply.kind == ANSWER:

@@ -1,6 +1,7 @@
 """Conversation context: which messages lean on the previous question, how they are read, and
 the memory's limits (expiry by time and by follow-ups, the LRU bound, /new)."""
-from bot.pipeline.context import LEANS, MAY_LEAN, STANDS, Conversations, Turn, core, is_followup, readings
+from bot.pipeline.context import (LEANS, MAY_LEAN, STANDS, Conversations, Turn, core, effect_readings, is_followup,
+                                  readings)
 
 NAMES = {"people": ("贾向东", "曹晓斌"), "organizations": ("长钢", "西山煤电"), "places": ("山西", "汾阳", "阳泉", "广东")}
 ARTICLE = "2010年是以餐饮业为重点组建月期间全省新增工会组织1523个县级帮扶中心122个乡镇帮扶站1196个长钢的民主评议会"
@@ -187,3 +188,16 @@ def test_a_bare_attribute_follows_what_the_previous_question_counted():
 
 def test_the_frame_of_a_question_drops_a_dangling_preposition():
     assert "西山煤电帮扶机制基础是啥" in texts("基础是啥", "西山煤电帮扶机制以什么为保证")
+
+
+def test_a_bare_effect_follow_up_reads_as_the_effect_question_of_the_same_section_and_subject():
+    from types import SimpleNamespace as Fact
+    effect = ("有啥效果", "效果怎么样", "搞了以后有什么变化")
+    facts = [Fact(id="policy", section="勤俭", text="省总提出勤俭办会方针。", asked=("为啥要勤俭办会",)),
+             Fact(id="result", section="勤俭", text="勤俭办会初见成效。", asked=("勤俭办会有啥效果？", *effect)),
+             Fact(id="bus", section="民主", text="省总推广：太原公交公司实行工资联审制度。", asked=("太原公交搞了什么制度",)),
+             Fact(id="steel", section="民主", text="省总肯定：民主评议会给长钢带来好处。", asked=("长钢有什么好处", *effect))]
+    names = ("省总", "太原公交公司", "长钢")  # 省总 is in most facts: the article's actor, no subject
+    assert effect_readings("效果咋样", "policy", facts, names) == [("勤俭办会有啥效果", "effect")]
+    assert effect_readings("效果咋样", "bus", facts, names) == []            # 长钢's effect is not 太原公交's
+    assert effect_readings("其中有几场结果是不满意的", "policy", facts, names) == []  # it asks its own thing
