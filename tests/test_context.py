@@ -201,3 +201,5 @@ def test_a_bare_effect_follow_up_reads_as_the_effect_question_of_the_same_sectio
     assert effect_readings("效果咋样", "policy", facts, names) == [("勤俭办会有啥效果", "effect")]
     assert effect_readings("效果咋样", "bus", facts, names) == []            # 长钢's effect is not 太原公交's
     assert effect_readings("其中有几场结果是不满意的", "policy", facts, names) == []  # it asks its own thing
+    assert effect_readings("评议结果怎么判定", "policy", facts, names) == []         # a result by name
+    assert effect_readings("后来结果如何", "policy", facts, names) == [("勤俭办会有啥效果", "effect")]

@@ -215,7 +215,8 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
 
 
 # Asking how something turned out (效果咋样, 成效呢, 搞得怎么样了, 有什么好处).
-_ASKS_EFFECT = re.compile(r"效果|结果|成效|成果|好处|变化|反响|搞得(怎么样|咋样|如何)|怎么样了|咋样了")
+_ASKS_EFFECT = re.compile(r"效果|成效|成果|好处|变化|反响|搞得(怎么样|咋样|如何)|怎么样了|咋样了|"
+                          r"^(那|后来|最后|最终)?结果(呢|怎么样|如何|咋样|怎样)")  # not 评议结果怎么判定
 # How a fact is asked when it states an effect (not 处理结果 or 创新成果: results by name).
 _EFFECT_ASKED = re.compile(r"效果|成效|好处|变化|起.{0,2}作用")
 EFFECT_READINGS = 2
