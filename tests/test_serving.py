@@ -2,7 +2,6 @@
 the build libraries out of sys.modules; a stale index is rebuilt by a child process."""
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -25,7 +24,7 @@ TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"
 # Runs in a fresh interpreter: `ask` (and so the console's engine), `explain`, the Telegram
 # application with a /reload, then prints which build libraries were imported.
 SERVE = f"""
-import dataclasses, io, json, sys
+import io, json, sys
 from contextlib import redirect_stdout
 from bot.cli import main
 from bot.engine import Engine
@@ -40,7 +39,7 @@ settings = Settings.from_env()
 engine = Engine.load(settings)
 engine.answer("山西工会会员有多少")
 explain(engine, "会员总数")
-app = build_application(dataclasses.replace(settings, telegram_token="{TOKEN}"), engine,
+app = build_application(settings.replace(telegram_token="{TOKEN}"), engine,
                         lambda: Engine.load(settings, embedder=engine.embedder, rebuild=True))
 reloaded = app.bot_data["reload"]()
 print(json.dumps({{"answer": reloaded.answer("山西工会会员有多少").answer, "facts": reloaded.index.manifest["facts_sha256"],
@@ -98,8 +97,8 @@ def test_settings_travel_to_a_child_process_through_the_environment():
                               telegram_admin_ids=(1, 2), telegram_wire_log=True, telegram_token=TOKEN,
                               telegram_webhook_secret="s3cret", telegram_poll_read_timeout=2.5,
                               salt_file=Path("/srv/salt"))
-    assert set(ENV_NAMES) == {f.name for f in dataclasses.fields(Settings)}
+    assert set(ENV_NAMES) == set(Settings.model_fields) and all(ENV_NAMES.values())
     env = every.to_env()
     assert TOKEN not in env.values() and "s3cret" not in env.values()
-    assert Settings.from_env(env) == dataclasses.replace(every, telegram_token="", telegram_webhook_secret="")
+    assert Settings.from_env(env) == every.replace(telegram_token="", telegram_webhook_secret="")
     assert Settings.from_env(every.to_env(secrets=True)) == every
