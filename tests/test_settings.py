@@ -1,4 +1,5 @@
 """Settings from the environment: validated, one clear message per mistake, secrets hidden."""
+import re
 from pathlib import Path
 
 import pytest
@@ -6,6 +7,9 @@ from pydantic import SecretStr
 
 from bot.errors import ConfigError
 from bot.settings import ENV_NAMES, PROJECT_ROOT, Settings
+
+README = PROJECT_ROOT / "README.md"
+ROW = re.compile(r"\| `([A-Z_]+)` \| (.*?) \| (.*) \|")
 
 
 def test_defaults_and_overrides():
@@ -110,3 +114,32 @@ def test_secrets_stay_out_of_errors_and_the_child_environment():
     assert "SECRETSECRET" not in str(s.to_env()) and "hushhush" not in str(s.to_env())
     assert s.to_env(secrets=True)["TELEGRAM_BOT_TOKEN"] == "123:SECRETSECRET"
 
+
+def readme_table() -> list[tuple[str, str, str]]:
+    """README's configuration table: (variable, default, meaning) per row."""
+    section = README.read_text(encoding="utf-8").split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    return [m.groups() for line in section.splitlines() if (m := ROW.fullmatch(line))]
+
+
+def shown(default) -> str:
+    """A default as the README's table writes it."""
+    if isinstance(default, SecretStr):
+        default = default.get_secret_value()
+    if default is None or default == "":
+        return "unset"
+    if default == ():
+        return "empty"
+    if isinstance(default, bool):
+        text = "1" if default else "0"
+    elif isinstance(default, float):
+        text = f"{default:g}"
+    else:
+        text = str(default).removeprefix(f"{PROJECT_ROOT}/")
+    return f"`{text}`"
+
+
+def test_readme_configuration_table_is_the_settings_model():
+    """One row per field, in the model's order: its variable, its default, its description."""
+    expected = [(ENV_NAMES[name], shown(field.default), field.description)
+                for name, field in Settings.model_fields.items()]
+    assert readme_table() == expected
