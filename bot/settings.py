@@ -236,13 +236,12 @@ class Settings(BaseSettings):
 
     def to_env(self, secrets: bool = False) -> dict[str, str]:
         """The environment variables that `from_env` turns back into these settings (a
-        child process, e.g. the index build of a /reload, gets them); secrets only if asked."""
+        child process, e.g. the index build of a /reload, gets them). Secrets only if asked:
+        otherwise they are set empty, so that a `.env` file cannot fill them in."""
         out = {}
         for name, value in self:
             if isinstance(value, SecretStr):
-                if not secrets:
-                    continue
-                value = value.get_secret_value()
+                value = value.get_secret_value() if secrets else ""
             if isinstance(value, bool):
                 value = "1" if value else "0"
             elif isinstance(value, tuple):

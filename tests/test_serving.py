@@ -90,6 +90,27 @@ def test_a_failed_rebuild_is_one_clear_error(tmp_path):
         rebuild_in_child(Settings.from_env({}, facts_dir=facts, index_dir=tmp_path / "index"))
 
 
+def test_the_child_build_gets_no_secret_and_stays_offline(monkeypatch):
+    """The child's environment blanks the secrets (so the project's .env cannot fill them in)
+    and keeps the Makefile's offline defaults unless the bot's own environment says otherwise."""
+    from bot import index as index_mod
+
+    seen = {}
+
+    def run(args, env, **kwargs):
+        seen.update(env)
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    monkeypatch.setattr(index_mod.subprocess, "run", run)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("TOKENIZERS_PARALLELISM", "true")
+    index_mod.rebuild_in_child(Settings.from_env({}, telegram_token=TOKEN, telegram_webhook_secret="s3cret"))
+    assert seen["TELEGRAM_BOT_TOKEN"] == seen["TELEGRAM_WEBHOOK_SECRET"] == ""
+    assert TOKEN not in seen.values() and "s3cret" not in seen.values()
+    assert seen["HF_HUB_OFFLINE"] == "1" and seen["TOKENIZERS_PARALLELISM"] == "true"
+
+
 def test_settings_travel_to_a_child_process_through_the_environment():
     every = Settings.from_env({}, facts_dir=Path("/srv/facts"), index_dir=Path("/srv/index"), model="/srv/model",
                               question_prompt="passage", tokenizer="jieba", fusion="rrf", dense_weight=0.3,

@@ -112,6 +112,7 @@ def test_secrets_stay_out_of_errors_and_the_child_environment():
     assert "SECRETSECRET" not in str(err.value)
     s = Settings.from_env({"TELEGRAM_BOT_TOKEN": "123:SECRETSECRET", "TELEGRAM_WEBHOOK_SECRET": "hushhush"})
     assert "SECRETSECRET" not in str(s.to_env()) and "hushhush" not in str(s.to_env())
+    assert s.to_env()["TELEGRAM_BOT_TOKEN"] == s.to_env()["TELEGRAM_WEBHOOK_SECRET"] == ""  # wins over .env
     assert s.to_env(secrets=True)["TELEGRAM_BOT_TOKEN"] == "123:SECRETSECRET"
 
 
