@@ -14,21 +14,15 @@ from bot.errors import BotError
 logger = logging.getLogger(__name__)
 
 
-def _settings():
-    from bot.settings import Settings
-
-    return Settings.from_env()
-
-
 def _engine(settings):
     from bot.engine import Engine
 
     return Engine.load(settings)
 
 
-def cmd_ask(args) -> int:
+def cmd_ask(args, settings) -> int:
     """Answer questions given as arguments, or one per stdin line with --json."""
-    engine = _engine(_settings())
+    engine = _engine(settings)
     if args.json:
         for line in sys.stdin:
             question, chat = _json_line(line.rstrip("\r\n"))
@@ -58,17 +52,17 @@ def _json_line(line: str) -> tuple[str, str | None]:
     return line, None
 
 
-def cmd_explain(args) -> int:
+def cmd_explain(args, settings) -> int:
     """Show how one question is read, retrieved, verified and decided (the operator's hit test)."""
     from bot.explain import explain, render
 
-    engine = _engine(_settings())
+    engine = _engine(settings)
     report = explain(engine, " ".join(args.question))
     print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else render(report))
     return 0
 
 
-def cmd_index(args) -> int:
+def cmd_index(args, settings) -> int:
     """Build the index (always with --force; otherwise only when stale)."""
     from bot import lexicon
     from bot.facts import load_facts
@@ -76,7 +70,6 @@ def cmd_index(args) -> int:
     from bot.knowledge import pieces
     from bot.knowledge.model_files import ONNX_FILES, PIECES, weights_fingerprint
 
-    settings = _settings()
     lexicon.prepare(settings.index_dir / lexicon.CACHE)  # built once, used by every start
     if settings.backend in ONNX_FILES and (Path(settings.model) / "onnx" / PIECES).is_file():
         pieces.prepare(Path(settings.model) / "onnx" / PIECES)  # the serving tokeniser's tables
@@ -103,11 +96,11 @@ def cmd_index(args) -> int:
     return 0
 
 
-def cmd_check(args) -> int:
+def cmd_check(args, settings) -> int:
     """Validate the facts and report figure coverage."""
     from bot.facts import load_facts, missing_figures, thin_training
 
-    base = load_facts(_settings().facts_dir)
+    base = load_facts(settings.facts_dir)
     missing, thin = missing_figures(base), thin_training(base)
     print(f"{len(base.facts)} facts valid; {len(missing)} article figure token(s) not carried; "
           f"{len(thin)} fact(s) with too little training data")
@@ -118,10 +111,9 @@ def cmd_check(args) -> int:
     return 1 if missing or thin else 0
 
 
-def cmd_chat(args) -> int:
+def cmd_chat(args, settings) -> int:
     """Run the Telegram bot when a token is set, else the console chat."""
-    settings = _settings()
-    if settings.telegram_token and not getattr(args, "console", False):
+    if settings.telegram_token.get_secret_value() and not getattr(args, "console", False):
         from bot.engine import Engine
         from bot.adapters.telegram.app import run
 
@@ -157,16 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    level = os.environ.get("QA_LOG_LEVEL", "WARNING").strip().upper() or "WARNING"
-    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-        print(f"error: QA_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     func = getattr(args, "func", cmd_chat)
     try:
-        return func(args)
+        from bot.settings import Settings
+
+        settings = Settings.from_env()  # the one place settings are read; passed down from here
+        logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        return func(args, settings)
     except BotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -7,7 +7,6 @@ never the other way round.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import numpy as np
@@ -32,10 +31,6 @@ class Embedder:
         # fp32 backends batch exactly (cosine > 0.99999 to one at a time).
         self.batch_size = 1 if backend == "onnx-int8" else 32
         check_local(model)
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         if threads and backend == "torch":
             import torch
 
@@ -65,7 +60,8 @@ class Embedder:
         from sentence_transformers import SentenceTransformer
 
         if backend == "torch":
-            return SentenceTransformer(model, device="cpu")
+            # A folder on disk is never looked up on the Hub, whatever HF_HUB_OFFLINE says.
+            return SentenceTransformer(model, device="cpu", local_files_only=Path(model).is_dir())
         from sentence_transformers.sentence_transformer.modules import Normalize, Pooling
 
         from bot.onnx_encoder import OnnxEncoder

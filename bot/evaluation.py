@@ -1,7 +1,6 @@
 """Evaluation over a YAML question set: accuracy per style, abstention P/R, retrieval, latency."""
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -203,7 +202,7 @@ def sweep(engine, cases: list[Case], thresholds: list[float]) -> list[dict]:
         prepared.append((case, None if classify(text) else engine.examine_all(text)))
     rows = []
     for threshold in thresholds:
-        s = dataclasses.replace(engine.settings, min_verified=float(threshold))
+        s = engine.settings.replace(min_verified=float(threshold))
         tp = fp = fn = correct_in = 0
         for case, examined in prepared:
             decision = engine.decision(examined, s) if examined else None

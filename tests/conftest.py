@@ -159,9 +159,7 @@ def engine(real_settings):
 def uncached_engine(engine):
     """A second engine over the same model, index and verifier, with the reply cache off: two
     answers to one question from it are two computations, not one remembered reply."""
-    import dataclasses
-
     from bot.engine import Engine
 
-    return Engine(dataclasses.replace(engine.settings, cache_size=0), engine.base, engine.embedder,
+    return Engine(engine.settings.replace(cache_size=0), engine.base, engine.embedder,
                   engine.index, engine.verifier)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import os
 import threading
@@ -96,7 +95,7 @@ async def tg(engine, real_settings, tmp_path):
     its own: an engine over the session's model, index and verifier."""
     engine = Engine(engine.settings, engine.base, engine.embedder, engine.index, engine.verifier)
     fake = FakeTelegram(token=TOKEN, bot_username=BOT).start()
-    settings = dataclasses.replace(real_settings, telegram_token=TOKEN, telegram_api_base_url=fake.base_url,
+    settings = real_settings.replace(telegram_token=TOKEN, telegram_api_base_url=fake.base_url,
                                    telegram_admin_ids=(ADMIN,), data_dir=tmp_path / "data")
     holder = {"settings": settings, "fake": fake, "fail_reload": False}
 
@@ -107,7 +106,7 @@ async def tg(engine, real_settings, tmp_path):
                            conversations=engine.conversations)
 
     async def start(poll_timeout=10, **overrides):
-        holder["settings"] = dataclasses.replace(settings, **overrides)
+        holder["settings"] = settings.replace(**overrides)
         app = build_application(holder["settings"], engine, reload)
         await app.initialize()
         await app.post_init(app)

@@ -1,7 +1,6 @@
 """Encoder backends, weight digests, the embedding cache and the reply cache."""
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -231,7 +230,7 @@ def test_corrupt_cache_is_rebuilt_with_a_warning(fake_settings, fake_index, fake
 def test_index_built_for_another_backend_is_stale(fake_settings, fake_index):
     manifest = json.loads((fake_settings.index_dir / "current" / "manifest.json").read_text())
     assert manifest["backend"] == fake_settings.backend
-    other = dataclasses.replace(fake_settings, backend="torch")
+    other = fake_settings.replace(backend="torch")
     expected = index_mod.expected_manifest(manifest["facts_sha256"], other.model, FAKE_WEIGHTS, other)
     with pytest.raises(IndexStateError, match="backend changed"):
         index_mod.load(fake_settings.index_dir, expected, FakeEmbedder.dim)
@@ -253,7 +252,7 @@ class CountingEmbedder:
 
 def _engine(settings, embedder, **overrides):
     """An engine over the `fake_index` copy in `settings.index_dir`."""
-    return Engine.load(dataclasses.replace(settings, **overrides), embedder=embedder)
+    return Engine.load(settings.replace(**overrides), embedder=embedder)
 
 
 def test_repeated_question_in_either_script_is_answered_without_encoding(fake_settings, fake_index, fake_embedder):

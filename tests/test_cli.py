@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 def run(args, stdin="", env_extra=None, real_settings=None):
     env = dict(os.environ, HF_HUB_OFFLINE="1", QA_ON_STALE="fail")
-    env.pop("TELEGRAM_BOT_TOKEN", None)
+    env["TELEGRAM_BOT_TOKEN"] = ""  # set empty, not removed: a token in the project's .env would win
     if real_settings is not None:
         env["QA_INDEX_DIR"] = str(real_settings.index_dir)
     env.update(env_extra or {})

@@ -28,7 +28,7 @@ def test_nothing_accepted_abstains_and_names_the_best_candidate():
 
 def test_the_threshold_is_the_setting():
     assert decide(part("q", 0.45), [], SETTINGS).abstained
-    lower = dataclasses.replace(SETTINGS, min_verified=0.4)
+    lower = SETTINGS.replace(min_verified=0.4)
     assert not decide(part("q", 0.45), [], lower).abstained
 
 

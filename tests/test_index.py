@@ -1,5 +1,4 @@
 """Index build, manifest, atomic swap, and detection of stale or corrupt indexes."""
-import dataclasses
 import json
 
 import pytest
@@ -57,7 +56,7 @@ def test_edited_facts_make_the_index_stale(fake_settings, fake_index, fake_embed
 def test_stale_index_is_rebuilt_when_configured(fake_settings, fake_index, fake_embedder):
     path = sorted(fake_settings.facts_dir.glob("[0-9]*.yaml"))[0]
     path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    settings = dataclasses.replace(fake_settings, on_stale="rebuild")
+    settings = fake_settings.replace(on_stale="rebuild")
     rebuilt = []
     engine = Engine.load(settings, embedder=fake_embedder,
                          builder=lambda s: rebuilt.append(build(s, fake_embedder)))
@@ -68,7 +67,7 @@ def test_stale_index_is_rebuilt_when_configured(fake_settings, fake_index, fake_
 
 def test_other_tokenizer_is_a_mismatch(fake_settings, fake_index, fake_embedder):
     with pytest.raises(IndexStateError, match="tokenizer changed"):
-        Engine.load(dataclasses.replace(fake_settings, tokenizer="jieba"), embedder=fake_embedder)
+        Engine.load(fake_settings.replace(tokenizer="jieba"), embedder=fake_embedder)
 
 
 def test_missing_index_names_the_fix(fake_settings, fake_embedder):

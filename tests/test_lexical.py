@@ -1,6 +1,6 @@
 import pytest
 
-from bot.lexical import tokenize
+from bot.lexical import tokenize, toneless_pinyin
 
 
 def test_bigrams_split_chinese_and_keep_numbers_whole():
@@ -20,3 +20,14 @@ def test_jieba_words():
 def test_unknown_mode_rejected():
     with pytest.raises(ValueError):
         tokenize("x", "words")
+
+
+def test_syllables_are_pypinyins_for_every_character():
+    """toneless_pinyin reads pypinyin's table itself (importing pypinyin would load its phrase
+    dictionary too): each character's syllable is still the one pypinyin gives it alone."""
+    import pypinyin
+
+    chars = "".join(chr(c) for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF)) for c in range(lo, hi + 1))
+    expected = [pypinyin.lazy_pinyin(c, style=pypinyin.Style.NORMAL)[0] for c in chars]
+    assert toneless_pinyin(chars) == expected
+    assert toneless_pinyin("绿女工会") == ["lv", "nv", "gong", "hui"]

@@ -2,7 +2,6 @@
 the build libraries out of sys.modules; a stale index is rebuilt by a child process."""
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -25,7 +24,7 @@ TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"
 # Runs in a fresh interpreter: `ask` (and so the console's engine), `explain`, the Telegram
 # application with a /reload, then prints which build libraries were imported.
 SERVE = f"""
-import dataclasses, io, json, sys
+import io, json, sys
 from contextlib import redirect_stdout
 from bot.cli import main
 from bot.engine import Engine
@@ -40,7 +39,7 @@ settings = Settings.from_env()
 engine = Engine.load(settings)
 engine.answer("山西工会会员有多少")
 explain(engine, "会员总数")
-app = build_application(dataclasses.replace(settings, telegram_token="{TOKEN}"), engine,
+app = build_application(settings.replace(telegram_token="{TOKEN}"), engine,
                         lambda: Engine.load(settings, embedder=engine.embedder, rebuild=True))
 reloaded = app.bot_data["reload"]()
 print(json.dumps({{"answer": reloaded.answer("山西工会会员有多少").answer, "facts": reloaded.index.manifest["facts_sha256"],
@@ -50,7 +49,7 @@ print(json.dumps({{"answer": reloaded.answer("山西工会会员有多少").answ
 
 def serve(env_extra: dict) -> dict:
     env = dict(os.environ, HF_HUB_OFFLINE="1", QA_LOG_LEVEL="WARNING", **env_extra)
-    env.pop("TELEGRAM_BOT_TOKEN", None)
+    env["TELEGRAM_BOT_TOKEN"] = ""  # set empty, not removed: a token in the project's .env would win
     done = subprocess.run([sys.executable, "-c", SERVE], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -91,6 +90,27 @@ def test_a_failed_rebuild_is_one_clear_error(tmp_path):
         rebuild_in_child(Settings.from_env({}, facts_dir=facts, index_dir=tmp_path / "index"))
 
 
+def test_the_child_build_gets_no_secret_and_stays_offline(monkeypatch):
+    """The child's environment blanks the secrets (so the project's .env cannot fill them in)
+    and keeps the Makefile's offline defaults unless the bot's own environment says otherwise."""
+    from bot import index as index_mod
+
+    seen = {}
+
+    def run(args, env, **kwargs):
+        seen.update(env)
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    monkeypatch.setattr(index_mod.subprocess, "run", run)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("TOKENIZERS_PARALLELISM", "true")
+    index_mod.rebuild_in_child(Settings.from_env({}, telegram_token=TOKEN, telegram_webhook_secret="s3cret"))
+    assert seen["TELEGRAM_BOT_TOKEN"] == seen["TELEGRAM_WEBHOOK_SECRET"] == ""
+    assert TOKEN not in seen.values() and "s3cret" not in seen.values()
+    assert seen["HF_HUB_OFFLINE"] == "1" and seen["TOKENIZERS_PARALLELISM"] == "true"
+
+
 def test_settings_travel_to_a_child_process_through_the_environment():
     every = Settings.from_env({}, facts_dir=Path("/srv/facts"), index_dir=Path("/srv/index"), model="/srv/model",
                               question_prompt="passage", tokenizer="jieba", fusion="rrf", dense_weight=0.3,
@@ -98,8 +118,8 @@ def test_settings_travel_to_a_child_process_through_the_environment():
                               telegram_admin_ids=(1, 2), telegram_wire_log=True, telegram_token=TOKEN,
                               telegram_webhook_secret="s3cret", telegram_poll_read_timeout=2.5,
                               salt_file=Path("/srv/salt"))
-    assert set(ENV_NAMES) == {f.name for f in dataclasses.fields(Settings)}
+    assert set(ENV_NAMES) == set(Settings.model_fields) and all(ENV_NAMES.values())
     env = every.to_env()
     assert TOKEN not in env.values() and "s3cret" not in env.values()
-    assert Settings.from_env(env) == dataclasses.replace(every, telegram_token="", telegram_webhook_secret="")
+    assert Settings.from_env(env) == every.replace(telegram_token="", telegram_webhook_secret="")
     assert Settings.from_env(every.to_env(secrets=True)) == every

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import sqlite3
 
 import pytest
@@ -169,7 +168,7 @@ async def test_allowlist_applies_to_messages_commands_and_buttons(tg):
     fake = tg["fake"]
     fake.inject_message("山西工会会员有多少？", user_id=3003, chat_id=3003)
     earlier = await wait_message(fake, 3003)
-    app.bot_data["settings"] = dataclasses.replace(app.bot_data["settings"], telegram_allowed_chat_ids=(USER,))
+    app.bot_data["settings"] = app.bot_data["settings"].replace(telegram_allowed_chat_ids=(USER,))
     fake.inject_message("山西工会会员有多少？", user_id=3003, chat_id=3003)
     fake.inject_message("/start", user_id=3003, chat_id=3003)
     fake.press_button(earlier, votes(earlier)[0], user_id=3003)
@@ -275,7 +274,7 @@ async def test_get_updates_reset_and_timeout_are_survived(tg):
 async def test_reload_with_broken_facts_keeps_the_old_index(tg, facts_copy, engine):
     app = await tg["start"]()
     fake = tg["fake"]
-    settings = dataclasses.replace(tg["settings"], facts_dir=facts_copy)
+    settings = tg["settings"].replace(facts_dir=facts_copy)
     app.bot_data["reload"] = lambda: Engine.load(settings, embedder=engine.embedder, rebuild=True)
     (facts_copy / "99-broken.yaml").write_text("- id: broken\n  text: ''\n", encoding="utf-8")
     fake.inject_message("/reload", user_id=ADMIN, chat_id=ADMIN)

@@ -3,7 +3,6 @@ callback data, the feedback table and the chat rules."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 
 import httpx
@@ -115,7 +114,7 @@ def clean_loggers():
 @pytest.mark.parametrize("wire, telegram_level", [(False, logging.INFO), (True, logging.NOTSET)])
 def test_wire_loggers_stay_at_info_unless_asked(clean_loggers, wire, telegram_level):
     logging.getLogger().setLevel(logging.DEBUG)
-    settings = dataclasses.replace(Settings.from_env({}), telegram_token=TOKEN, telegram_wire_log=wire)
+    settings = Settings.from_env({}, telegram_token=TOKEN, telegram_wire_log=wire)
     guard_logs(settings)
     assert logging.getLogger("telegram").level == telegram_level
     assert logging.getLogger("httpx").level == (logging.NOTSET if wire else logging.WARNING)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import secrets
 from concurrent.futures import ThreadPoolExecutor
@@ -52,7 +51,7 @@ def build_application(settings, engine, reload) -> Application:
     state = {"revoked": False}
     # A user may delete the question before the answer is ready: answer without the quote.
     defaults = Defaults(allow_sending_without_reply=True)
-    builder = ApplicationBuilder().token(settings.telegram_token).defaults(defaults).concurrent_updates(True)
+    builder = ApplicationBuilder().token(settings.telegram_token.get_secret_value()).defaults(defaults).concurrent_updates(True)
     builder = builder.rate_limiter(AnswersFirst(max_retries=3)).post_init(post_init)
     builder = builder.post_shutdown(post_shutdown).read_timeout(settings.telegram_read_timeout)
     if settings.telegram_api_base_url:
@@ -112,8 +111,8 @@ def _add_handlers(app: Application) -> None:
 
 def run(settings, engine_loader) -> int:
     """Run until SIGTERM/SIGINT (exit 0) or a revoked token (exit 1)."""
-    if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
-        settings = dataclasses.replace(settings, telegram_webhook_secret=secrets.token_urlsafe(32))
+    if settings.telegram_webhook_url and not settings.telegram_webhook_secret.get_secret_value():
+        settings = settings.replace(telegram_webhook_secret=secrets.token_urlsafe(32))
     guard_logs(settings)
     engine = engine_loader(settings)
 
@@ -129,7 +128,8 @@ def run(settings, engine_loader) -> int:
             app.run_webhook(listen=settings.telegram_listen, port=settings.telegram_port,
                             url_path=urlparse(settings.telegram_webhook_url).path.lstrip("/"),
                             webhook_url=settings.telegram_webhook_url,
-                            secret_token=settings.telegram_webhook_secret, allowed_updates=ALLOWED_UPDATES)
+                            secret_token=settings.telegram_webhook_secret.get_secret_value(),
+                            allowed_updates=ALLOWED_UPDATES)
         else:
             app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
     except InvalidToken:

@@ -39,8 +39,8 @@ class RedactingFormatter(logging.Formatter):
 
 def secrets_of(settings) -> list[str]:
     """What must never be logged: the token, its secret half, the webhook secret."""
-    token = settings.telegram_token
-    return [token, token.split(":", 1)[-1], settings.telegram_webhook_secret]
+    token = settings.telegram_token.get_secret_value()
+    return [token, token.split(":", 1)[-1], settings.telegram_webhook_secret.get_secret_value()]
 
 
 def guard_logs(settings) -> None:
