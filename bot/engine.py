@@ -17,7 +17,7 @@ from bot.errors import IndexStateError
 from bot.facts import FactBase, load_facts, states_all
 from bot.knowledge.encoder import Encoder
 from bot.knowledge.model_files import weights_fingerprint
-from bot.normalize import clean, expand_english, normalize, strip_noise, strip_preamble
+from bot.normalize import clean, expand_everyday, expand_english, normalize, strip_noise, strip_preamble
 from bot.pipeline.adapt import adapt
 from bot.pipeline.context import (LEANS, MAY_LEAN, PRIORITY, SHAPED, STANDS, Conversations, effect_readings,
                                   is_followup, readings)
@@ -162,10 +162,19 @@ class Engine:
 
     def prepare(self, question: str) -> str:
         """The normalised, length-capped text that retrieval sees: homophone typos of the
-        article's words respelled, and the Chinese terms of any English words appended."""
+        article's words respelled, and the article's terms for any English words and everyday
+        Chinese expressions (facts/glossary.yaml) appended."""
+        return self.expand(self.read_as_written(question))
+
+    def read_as_written(self, question: str) -> str:
+        """The normalised, length-capped, respelled question, before any term is appended: what a
+        conversation keeps and rewrites (appended terms would be read as part of the subject)."""
         limit = self.settings.max_question_chars
-        text = strip_preamble(normalize(strip_noise(clean(question)[: limit * 4])))[:limit]
-        return expand_english(self.speller(text), self.base.glossary)
+        return self.speller(strip_preamble(normalize(strip_noise(clean(question)[: limit * 4])))[:limit])
+
+    def expand(self, text: str) -> str:
+        """`text` with the article's terms appended for its English words and everyday expressions."""
+        return expand_everyday(expand_english(text, self.base.glossary), self.base.glossary)
 
     def vector(self, text: str):
         """A prepared text's e5 vector, mapped by the learned adapter as the index rows are."""
@@ -289,7 +298,7 @@ class Engine:
         question (each reading retrieved and verified; the one the verifier trusts most wins),
         a standalone question on its own; an answer becomes the chat's context. Returns the
         reply, decision, timings and the reading shown to the user ('' when none)."""
-        text = self.prepare(question)
+        text = self.read_as_written(question)
         previous = self.conversations.last(chat)
         leaning = is_followup(text, previous.question, self.base.meta.names) if previous else STANDS
         options = []
@@ -310,7 +319,7 @@ class Engine:
         for level in levels:
             for reading, rule in options:
                 if level is None or PRIORITY[rule] == level:
-                    tried.append((reading, rule, *self._reply_prepared(reading)))
+                    tried.append((reading, rule, *self._reply_prepared(self.expand(reading))))
             # An arithmetic reading counts only when it computed something from the cited figures.
             answered = [t for t in tried if t[3].kind == ANSWER and (t[1] != "arith" or t[3].computation)]
             if answered:

@@ -221,7 +221,8 @@ def _load_meta(facts_dir: Path) -> Meta:
 
 
 def _load_glossary(facts_dir: Path, article: str) -> tuple[tuple[tuple[str, str], ...], list[str]]:
-    """English → Chinese term pairs; every Chinese term must occur in the article."""
+    """English (or everyday Chinese) → the article's term; every term must occur in the article,
+    and an everyday Chinese expression must not (拉人入会 → 发展会员)."""
     path = facts_dir / GLOSSARY
     if not path.is_file():
         return (), []
@@ -238,6 +239,8 @@ def _load_glossary(facts_dir: Path, article: str) -> tuple[tuple[tuple[str, str]
             problems.append(f"{GLOSSARY}: {en or '?'}: empty term")
         elif squeeze(zh) not in article:
             problems.append(f"{GLOSSARY}: {en}: Chinese term {zh!r} is not in the article")
+        elif re.match(r"[\u4e00-\u9fff]", en) and squeeze(en) in article:
+            problems.append(f"{GLOSSARY}: {en}: an everyday expression must not be the article's own words")
         else:
             pairs.append((en, zh))
     return tuple(pairs), problems

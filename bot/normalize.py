@@ -135,11 +135,29 @@ def expand_english(text: str, glossary: tuple[tuple[str, str], ...]) -> str:
         return text
     rest, added = text, []
     for en, zh in _longest_first(glossary):
+        if _CJK_KEY.match(en):
+            continue  # an everyday Chinese expression: expand_everyday's
         pattern = r"(?<![a-z])" + re.escape(en) + r"s?(?![a-z])"
         if re.search(pattern, rest):
             rest = re.sub(pattern, " ", rest)  # a longer term hides the words it contains
             added.append(zh)
     return text if not added else f"{text} {' '.join(dict.fromkeys(added))}"
+
+
+def expand_everyday(text: str, glossary: tuple[tuple[str, str], ...]) -> str:
+    """Append the article's term for each everyday Chinese expression in normalised `text`
+    (拉人入会 → 发展会员), unless the question already uses the term."""
+    rest, added = text, []
+    for said, term in _longest_first(glossary):
+        if not _CJK_KEY.match(said) or said not in rest:
+            continue
+        rest = rest.replace(said, " ")  # a longer expression hides the ones it contains
+        if term not in text:
+            added.append(term)
+    return text if not added else f"{text} {' '.join(dict.fromkeys(added))}"
+
+
+_CJK_KEY = re.compile(r"[\u4e00-\u9fff]")
 
 
 @functools.lru_cache(maxsize=4)

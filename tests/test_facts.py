@@ -122,3 +122,11 @@ def test_parsed_files_are_cached_as_json_and_an_edit_is_read_afresh(facts_copy, 
     path.write_text(yaml.safe_dump(items, allow_unicode=True), encoding="utf-8")
     edited = load_facts(facts_copy, cache_dir=cache)
     assert "这条是新加的问法吗？" in edited.by_id(items[0]["id"]).questions
+
+
+def test_an_everyday_expression_in_the_glossary_must_not_be_the_articles_own_words(facts_copy):
+    write_only(facts_copy, [GOOD])
+    (facts_copy / "glossary.yaml").write_text("拉人入会: 工会\n基层工会: 工会\n", encoding="utf-8")
+    found = problems(facts_copy)
+    assert "基层工会: an everyday expression must not be the article's own words" in found
+    assert "拉人入会" not in found

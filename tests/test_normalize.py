@@ -39,3 +39,12 @@ def test_openers_that_only_introduce_a_question_are_dropped():
     assert strip_preamble("btw 5年评了多少全国劳模") == "5年评了多少全国劳模"
     assert strip_preamble("问一下") == "问一下"  # nothing would remain
     assert strip_preamble("问责怎么搞") == "问责怎么搞"  # not an opener
+
+
+def test_everyday_expressions_get_the_articles_term_appended():
+    from bot.normalize import expand_everyday, expand_english
+    glossary = (("拉人入会", "发展会员"), ("金点子", "合理化建议"), ("union", "工会"))
+    assert expand_everyday("2011年拉人入会多少", glossary) == "2011年拉人入会多少 发展会员"
+    assert expand_everyday("金点子和合理化建议", glossary) == "金点子和合理化建议"  # the term is there already
+    assert expand_everyday("发展会员多少", glossary) == "发展会员多少"
+    assert expand_english("union 拉人入会", glossary) == "union 拉人入会 工会"        # English expands English only
