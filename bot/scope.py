@@ -29,6 +29,24 @@ def other_kind_of_figure(question: str, fact_text: str) -> bool:
     return any(asks.search(question) and not states.search(fact_text) for asks, states in _KINDS)
 
 
+# Asking the words of an instruction, a speech or a document (王兆国的批示原话是怎么写的).
+_ASKS_WORDING = re.compile(r"原话|原文|(具体|都|到底)?(写|说|讲|批)了(什么|啥|些什么)|(是|都)?怎么(写|说|讲|批)的|"
+                           r"(具体|详细)?内容(是什么|是啥|有哪些)|具体(是|说的)?(什么|啥)(内容|意思)")
+# How a fact gives those words: a quotation, a colon, or what was asked for (要求…, 提出…).
+_QUOTES_WORDING = re.compile(r"[“：:]|要求|提出|指出|强调|表示|认为")
+# Asking the day of something, and how a fact gives one.
+_ASKS_DAY = re.compile(r"几号|几日|哪天|哪一天|具体(日期|哪天|是哪天)|什么日子")
+_STATES_DAY = re.compile(r"\d{1,2}[日号]")
+
+
+def unstated_detail(question: str, fact_text: str) -> bool:
+    """Whether the question asks the words of an instruction or document and the fact quotes
+    none (原国家领导人王兆国等作了重要批示), or asks the day and the fact gives none (2011年11月，
+    省总在汾阳召开了推进会: 11月几号 is not stated)."""
+    return bool((_ASKS_WORDING.search(question) and not _QUOTES_WORDING.search(fact_text))
+                or (_ASKS_DAY.search(question) and not _STATES_DAY.search(fact_text)))
+
+
 def other_months(question: str, fact_text: str) -> bool:
     """Whether the question names a month and the fact is dated in months, none of them that one
     (今年4月开了什么会 against a fact of 2013年6月)."""

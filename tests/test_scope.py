@@ -2,7 +2,7 @@
 figure and levels of place."""
 import pytest
 
-from bot.scope import Scope, other_kind_of_figure, other_months, unlisted_items
+from bot.scope import Scope, other_kind_of_figure, other_months, unlisted_items, unstated_detail
 
 
 def test_a_fact_dated_in_other_months_does_not_answer():
@@ -44,6 +44,17 @@ def test_which_city_is_answered_only_by_a_fact_that_names_one():
     assert scope.other_level_of_place("具体在山西哪个城市开的", "2013年6月，全总在山西召开了现场工作会。")
     assert not scope.other_level_of_place("在哪个城市开的", "2011年11月，省总在汾阳召开了推进会。")
     assert not scope.other_level_of_place("什么时候开的", "2013年6月，全总在山西召开了现场工作会。")
+
+
+def test_the_words_or_the_day_are_answered_only_by_a_fact_that_gives_them():
+    remark = "2012年，新华社专题报道了山西工资集体协商工作，原国家领导人王兆国等作了重要批示。"
+    asked = "省委书记先后两次作出重要批示予以充分肯定并提出新的要求。"
+    assert unstated_detail("王兆国的批示原话是怎么写的", remark)
+    assert unstated_detail("批示具体写了什么", remark)
+    assert not unstated_detail("批示具体写了什么", asked)                   # it says what was asked for
+    assert not unstated_detail("谁作了批示", remark)
+    assert unstated_detail("汾阳那次推进会具体是11月几号开的", "2011年11月，省总在汾阳召开了推进会。")
+    assert not unstated_detail("全委会是哪天开的", "2013年3月25日，山西省总工会召开全委会。")
 
 
 def test_where_it_took_place_is_answered_only_by_a_fact_that_names_a_place():
