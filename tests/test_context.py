@@ -126,6 +126,14 @@ def test_arithmetic_follow_ups_join_the_previous_item_and_the_new_one():
         "2010年、2011年和2012年组建月新增了多少工会组织，一共多少"
     assert texts("再加上乡镇帮扶站呢", "县级帮扶中心有多少个")[0] == "县级帮扶中心和乡镇帮扶站一共多少"
     assert texts("差多少", "县级帮扶中心和乡镇帮扶站哪个多")[0] == "县级帮扶中心和乡镇帮扶站相差多少"
+    # a total over a span of years that names nothing new leans, though it has words of its own
+    assert is_followup("2010到2013这四年一共新增多少", "2010年组建月新增工会组织多少个") == LEANS
+    assert is_followup("2012年山西煤矿一共死亡多少人", "山西煤矿百万吨死亡率是全国的百分之多少") != LEANS
+
+
+def test_the_two_just_compared_are_added_up():
+    last = Turn("工人先锋号比奖状多多少", ("a", "b"), 0.0, read="工人先锋号比奖状多多少")
+    assert readings("两个加起来呢", last, NAMES, ARTICLE, 2013)[0] == ("工人先锋号和奖状一共多少", "arith")
 
 
 def test_arithmetic_over_the_two_last_questions():

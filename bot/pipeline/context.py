@@ -29,6 +29,8 @@ _LEAD = re.compile(r"^(那|那么|那要是|那如果|还有|再问|另外|然�
 _TAIL = re.compile(r"(呢|的呢|嘞|咧|勒|啦|呀|吧|捏)$")
 _BARE = re.compile(r"^(为什么|为啥|为何|怎么|咋|如何|具体|后来|结果|效果|影响|有啥|有什么)")
 _EFFECT = re.compile(r"效果|结果|成效|影响|作用|反响")
+# A span of years, over which a total or a difference is asked (2010到2013, 这四年).
+_SPAN_OF_YEARS = re.compile(r"(19|20)\d\d年?(到|至|-|~)(19|20)?\d\d|这[两几三四五六七八九十]年")
 # Words that name no subject: when, how far, and doing in general (运行以后, 实施以来).
 _GENERIC = re.compile(r"运行|实施|实行|开展|推行|推广|搞|做|以后|之后|以来|后来|起来|到底|现在|目前|总体|整体|有|的|了|得|要|呢|啊|吗|样|怎|咋|么|如何")
 _FILLER = re.compile(r"^(ok|好的|那么|那要是|那如果|那|还有|再问|另外|然后|接着)\s*|(的呢|呢|嘞|咧|勒|啦|呀|吧|捏)$")
@@ -67,8 +69,11 @@ def is_followup(text: str, previous: str = "", names: tuple[str, ...] = ()) -> i
         return LEANS
     if unnamed_total(core):
         return LEANS  # 平均每个覆盖几个法人单位, 占全省基层工会总数百分之几: of what the last question counted
-    if operation(core) and (len(own_item(core)) < 2 or re.match(r"(再|还)?(加上|算上|跟|比|和|与|同)", core)):
-        return LEANS  # 多多少, 2012年比2011年少了多少, 加上发明创造呢: arithmetic over what was just asked
+    if operation(core) and (len(own_item(core)) < 2 or re.match(r"(再|还)?(加上|算上|跟|比|和|与|同)", core)
+                            or (previous and _SPAN_OF_YEARS.search(core)
+                                and all(w in previous for w in read(own_item(core)).words))):
+        return LEANS  # 多多少, 2012年比2011年少了多少, 加上发明创造呢, 2010到2013这四年一共新增多少:
+        # arithmetic over what was just asked (nothing it names is new)
     if len(core) <= 5 and not YEAR.search(core) and not ASK.search(core):
         return LEANS
     own = [w for w in read(text).words if not YEAR.search(w)]

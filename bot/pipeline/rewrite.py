@@ -110,6 +110,13 @@ def arithmetic_readings(prev: str, rest: str, years: list[str], prev_years: list
     item = own_item(rest)
     if PRONOUN.search(item):  # 这些中心一共帮扶了多少: one quantity in total, not a second item
         return []
+    if re.fullmatch(r"(这|那)?(两个?|两者|二者|俩|两样|两项|两种)", item):  # 两个加起来呢: the two just compared
+        read = last_two[1]
+        found = OPERATION.search(read) if read else None
+        if not found or len(items(read)) < 2:
+            return []
+        return [re.sub(r"(?<=[\u4e00-\u9fff\d)）])(比|跟|同)(?=[\u4e00-\u9fff\d])", "和", read[:found.start()], count=1)
+                + asking]  # 工人先锋号比奖状多多少 → 工人先锋号和奖状一共多少
     if not item:  # the previous question named the items: 社区和企业帮扶站哪个多 → …相差多少
         if len(items(prev)) < 2:  # or the two last questions did: 2010年…？ 2011年呢？ 哪年多？
             return pair_questions(*last_two, asking) if all(last_two) else []
