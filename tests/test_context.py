@@ -211,3 +211,15 @@ def test_a_bare_effect_follow_up_reads_as_the_effect_question_of_the_same_sectio
     assert effect_readings("其中有几场结果是不满意的", "policy", facts, names) == []  # it asks its own thing
     assert effect_readings("评议结果怎么判定", "policy", facts, names) == []         # a result by name
     assert effect_readings("后来结果如何", "policy", facts, names) == [("勤俭办会有啥效果", "effect")]
+
+
+def test_a_short_question_naming_a_new_subject_of_the_article_stands_alone():
+    assert is_followup("Who is 曹晓斌", "2010年组建月新覆盖法人单位多少", ("曹晓斌", "长钢")) == STANDS
+    assert is_followup("曹晓斌呢", "贾向东是干什么的", ("曹晓斌", "贾向东")) == LEANS  # …呢 still leans
+
+
+def test_a_follow_up_asking_its_own_thing_in_another_year_is_not_the_old_question_again():
+    out = texts("那长钢2012年利润是多少", "长钢2012年和2009年比可比产品成本降低了多少")
+    assert "长钢2012年和2012年比可比产品成本降低了多少" not in out
+    assert "2013年贾向东是哪个单位的焊工" not in texts("他今年多大岁数", "贾向东是哪个单位的焊工")
+    assert texts("那2011年呢", "2010年组建月新增了多少工会组织")[0] == "2011年组建月新增了多少工会组织"

@@ -77,7 +77,9 @@ def is_followup(text: str, previous: str = "", names: tuple[str, ...] = ()) -> i
     if len(core) <= 5 and not YEAR.search(core) and not ASK.search(core):
         return LEANS
     own = [w for w in read(text).words if not YEAR.search(w)]
-    if sum(map(len, own)) <= 3:
+    # A name of the article the previous question did not use is a subject of its own (Who is 曹晓斌).
+    new_name = any(n in text and n not in previous for n in names if n not in HOME)
+    if sum(map(len, own)) <= 3 and not new_name:
         return LEANS
     if _EFFECT.search(core) and not re.sub(r"[^\u4e00-\u9fff]", "", ASK.sub("", _GENERIC.sub("", _EFFECT.sub("", core)))):
         return LEANS  # 运行以后效果咋样: the effect of nothing it names
@@ -138,18 +140,26 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
         where = names_in(again, names)
         if where:
             out.append((re.sub(rf"(在|于|到)?({'|'.join(map(re.escape, where))})", "", again), "year"))
+    # What the follow-up asks of its own beyond a year (利润是多少, 多大岁数): then it is not the
+    # previous question in another year.
+    asking = ASK.search(plain) or re.search(r"多大|多久|多长|多高|多远", plain)
+    asks_own = bool(plain and asking) and not operation(plain) and any(
+        w not in prev for w in read(ASK.sub("", plain)).words
+        if re.fullmatch(r"[\u4e00-\u9fff]{2,}", w) and not PRONOUN.fullmatch(w))
     if years and prev_years:  # another year or period: 那2011年呢; 2009到2012呢 after 2006年到2012年
         new_span, old_span = list(dict.fromkeys(years)), list(dict.fromkeys(prev_years))
         again = (YEAR.sub(lambda m: dict(zip(old_span, new_span)).get(m.group(0), m.group(0)), prev)
                  if 2 <= len(new_span) == len(old_span) else replace_years(prev, prev_years, years[0]))
-        out.append((again, "year"))
+        if not asks_own:
+            out.append((again, "year"))
         swapped = swap_attribute(again, plain) if plain and not ASK.search(plain) else ""
         if swapped:  # 那2013年的主题呢 after …2012年组建月的重点是啥 → 2013年组建月的主题是啥
             out.append((swapped, "year"))
         if plain and plain not in again:  # 那2012年的重点呢 → 2012年组建月的重点是什么
             out.append((f"{topic(again, article) or years[0] + '年'}的{plain}" + ("" if ASK.search(plain) else "是什么"),
                         "topic"))
-    elif years and not (plain and ASK.search(plain)):  # not 会上把2013年定为什么年: it asks its own thing
+    elif years and not (plain and ASK.search(plain)) and not asks_own:  # not 会上把2013年定为什么年, 他今年多大岁数:
+        # they ask their own thing
         out.append((f"{years[0]}年{prev}", "year"))
     # A place inside an organisation's name is the organisation's (太原公交公司呢 names no place).
     unplaced = re.sub("|".join(map(re.escape, sorted(names.get("organizations", ()), key=len, reverse=True)))
