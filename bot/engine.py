@@ -19,8 +19,8 @@ from bot.knowledge.encoder import Encoder
 from bot.knowledge.model_files import weights_fingerprint
 from bot.normalize import clean, expand_everyday, expand_english, normalize, strip_noise, strip_preamble
 from bot.pipeline.adapt import adapt
-from bot.pipeline.context import (LEANS, MAY_LEAN, PRIORITY, SHAPED, STANDS, Conversations, effect_readings,
-                                  is_followup, readings)
+from bot.pipeline.context import LEANS, MAY_LEAN, PRIORITY, SHAPED, STANDS, Conversations, is_followup, readings
+from bot.pipeline.effects import effect_readings
 from bot.pipeline.arithmetic import compute, operation
 from bot.pipeline.lookup import figures_asked, stating
 from bot.pipeline.parts import items, year_than

@@ -1,7 +1,7 @@
 """Conversation context: which messages lean on the previous question, how they are read, and
 the memory's limits (expiry by time and by follow-ups, the LRU bound, /new)."""
-from bot.pipeline.context import (LEANS, MAY_LEAN, STANDS, Conversations, Turn, core, effect_readings, is_followup,
-                                  readings)
+from bot.pipeline.context import LEANS, MAY_LEAN, STANDS, Conversations, Turn, core, is_followup, readings
+from bot.pipeline.effects import effect_readings
 
 NAMES = {"people": ("贾向东", "曹晓斌"), "organizations": ("长钢", "西山煤电"), "places": ("山西", "汾阳", "阳泉", "广东")}
 ARTICLE = "2010年是以餐饮业为重点组建月期间全省新增工会组织1523个县级帮扶中心122个乡镇帮扶站1196个长钢的民主评议会"
