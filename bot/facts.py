@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from bot.errors import FactsError
+from bot.normalize import is_everyday
 from bot.numbers import figure_tokens, numbers_in
 
 GLOSSARY = "glossary.yaml"
@@ -239,7 +240,7 @@ def _load_glossary(facts_dir: Path, article: str) -> tuple[tuple[tuple[str, str]
             problems.append(f"{GLOSSARY}: {en or '?'}: empty term")
         elif squeeze(zh) not in article:
             problems.append(f"{GLOSSARY}: {en}: Chinese term {zh!r} is not in the article")
-        elif re.match(r"[\u4e00-\u9fff]", en) and squeeze(en) in article:
+        elif is_everyday(en) and squeeze(en) in article:
             problems.append(f"{GLOSSARY}: {en}: an everyday expression must not be the article's own words")
         else:
             pairs.append((en, zh))

@@ -134,9 +134,7 @@ def expand_english(text: str, glossary: tuple[tuple[str, str], ...]) -> str:
     if not re.search(r"[a-z]{2,}", text):
         return text
     rest, added = text, []
-    for en, zh in _longest_first(glossary):
-        if _CJK_KEY.match(en):
-            continue  # an everyday Chinese expression: expand_everyday's
+    for en, zh in _split(glossary)[0]:
         pattern = r"(?<![a-z])" + re.escape(en) + r"s?(?![a-z])"
         if re.search(pattern, rest):
             rest = re.sub(pattern, " ", rest)  # a longer term hides the words it contains
@@ -148,8 +146,8 @@ def expand_everyday(text: str, glossary: tuple[tuple[str, str], ...]) -> str:
     """Append the article's term for each everyday Chinese expression in normalised `text`
     (拉人入会 → 发展会员), unless the question already uses the term."""
     rest, added = text, []
-    for said, term in _longest_first(glossary):
-        if not _CJK_KEY.match(said) or said not in rest:
+    for said, term in _split(glossary)[1]:
+        if said not in rest:
             continue
         rest = rest.replace(said, " ")  # a longer expression hides the ones it contains
         if term not in text:
@@ -157,9 +155,16 @@ def expand_everyday(text: str, glossary: tuple[tuple[str, str], ...]) -> str:
     return text if not added else f"{text} {' '.join(dict.fromkeys(added))}"
 
 
+def is_everyday(key: str) -> bool:
+    """Whether a glossary key is an everyday Chinese expression (拉人入会), not an English term."""
+    return bool(_CJK_KEY.match(key))
+
+
 _CJK_KEY = re.compile(r"[\u4e00-\u9fff]")
 
 
 @functools.lru_cache(maxsize=4)
-def _longest_first(glossary: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted(glossary, key=lambda p: -len(p[0])))
+def _split(glossary: tuple[tuple[str, str], ...]) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """The glossary's English pairs and its everyday Chinese pairs, each longest key first."""
+    longest = sorted(glossary, key=lambda p: -len(p[0]))
+    return (tuple(p for p in longest if not is_everyday(p[0])), tuple(p for p in longest if is_everyday(p[0])))
