@@ -106,19 +106,22 @@ class Scope:
         """Whether the question asks where something took place and the fact names no place for
         it (在什么地方开的 against 山西省总工会召开十二届五次全委（扩大）会议: 山西 is who met)."""
         return bool(_ASKS_WHERE.search(question)) and not (
-            any(c in fact_text for c in self.cities) or (self._venue and self._venue.search(fact_text)))
+            self._names_a_city(fact_text) or (self._venue and self._venue.search(fact_text)))
 
     def other_level_of_place(self, question: str, fact_text: str) -> bool:
         """Whether the question asks which city (or county, town) and the fact names none
         (在山西哪个城市开的 against 全总在山西召开了…)."""
-        return bool(_ASKS_CITY.search(question)) and not any(c in fact_text for c in self.cities)
+        return bool(_ASKS_CITY.search(question)) and not self._names_a_city(fact_text)
 
     def other_place(self, question: str, fact_text: str) -> bool:
         """Whether the question asks about one of the article's own cities or towns (北京职工…,
         太原的…) and the fact states its figure for the province or the country, naming no such
         place (5年来，山西全省职工共提合理化建议484万余条)."""
-        asked = [c for c in self.cities if c in question and c not in fact_text]
-        return bool(asked) and any(h in fact_text for h in HOME) and not any(c in fact_text for c in self.cities)
+        asked = any(c in question for c in self.cities)
+        return asked and any(h in fact_text for h in HOME) and not self._names_a_city(fact_text)
+
+    def _names_a_city(self, fact_text: str) -> bool:
+        return any(c in fact_text for c in self.cities)
 
     def unknown(self, question: str) -> str:
         """'place:X' or 'year:Y' for a place or year of the normalised question that the
