@@ -22,7 +22,7 @@ def effect_readings(text: str, fact_id: str, facts, names: tuple[str, ...] = ())
     the nearest first, when such a fact is asked about effects more often than the previous
     answer's own fact. The reading is verified like any other and shown to the user."""
     asked = core(text)
-    if not _ASKS_EFFECT.search(asked) or len(asked) > 10 or re.search(r"几|多少|不满意", asked) or YEAR.search(asked):
+    if not _ASKS_EFFECT.search(asked) or len(asked) > 10 or re.search(r"几|多少", asked) or YEAR.search(asked):
         return []  # not 其中有几场结果是不满意的, 2009年全年结果怎么样: those ask something of their own
     facts = list(facts)
     at = next((i for i, f in enumerate(facts) if f.id == fact_id), None)
