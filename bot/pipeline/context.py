@@ -143,7 +143,7 @@ def readings(text: str, previous: Turn, names: dict[str, tuple[str, ...]], artic
     # What the follow-up asks of its own beyond a year (利润是多少, 多大岁数): then it is not the
     # previous question in another year.
     asking = ASK.search(plain) or re.search(r"多大|多久|多长|多高|多远", plain)
-    asks_own = bool(plain and asking) and not operation(plain) and any(
+    asks_own = bool(years and plain and asking) and not operation(plain) and any(
         w not in prev for w in read(ASK.sub("", plain)).words
         if re.fullmatch(r"[\u4e00-\u9fff]{2,}", w) and not PRONOUN.fullmatch(w))
     if years and prev_years:  # another year or period: 那2011年呢; 2009到2012呢 after 2006年到2012年
