@@ -22,20 +22,29 @@ def _engine(settings):
 
 def cmd_ask(args, settings) -> int:
     """Answer questions given as arguments, or one per stdin line with --json."""
+    from bot.adapters import render
+
     engine = _engine(settings)
     if args.json:
         for line in sys.stdin:
             question, chat = _json_line(line.rstrip("\r\n"))
-            answer = engine.answer(question, chat=chat)
-            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+            print(json.dumps(_as_json(engine.answer(question, chat=chat)), ensure_ascii=False), flush=True)
         return 0
     if not args.question:
         questions = [line.rstrip("\r\n") for line in sys.stdin]
     else:
         questions = [" ".join(args.question)]
     for q in questions:
-        print(engine.answer(q).answer, flush=True)
+        print(render.text(engine.answer(q).reply), flush=True)
     return 0
+
+
+def _as_json(answer) -> dict:
+    """One line of `ask --json`: `answer` is the reply as the console shows it."""
+    from bot.adapters import render
+
+    fields = answer.to_json()
+    return {"question": fields.pop("question"), "answer": render.text(answer.reply), **fields}
 
 
 def _json_line(line: str) -> tuple[str, str | None]:

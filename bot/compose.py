@@ -2,7 +2,6 @@
 and a guard that refuses any number the cited article text does not contain."""
 from __future__ import annotations
 
-import html
 import re
 import logging
 from dataclasses import dataclass, replace
@@ -30,7 +29,8 @@ class Citation:
 
 @dataclass(frozen=True)
 class Reply:
-    """What the user sees, in parts (for HTML rendering) and as plain text."""
+    """What a reply says, in parts; each adapter renders it (bot.adapters.render as plain text,
+    bot.adapters.telegram.render as HTML), so the same characters reach every reader."""
 
     kind: Kind
     lead: tuple[str, ...]           # the direct answer, figures first; or the abstention text
@@ -42,33 +42,13 @@ class Reply:
     def abstained(self) -> bool:
         return self.kind != ANSWER
 
-    @property
-    def text(self) -> str:
-        return render(self, html_mode=False)
 
-    @property
-    def html(self) -> str:
-        return render(self, html_mode=True)
-
-
-def render(reply: Reply, html_mode: bool) -> str:
-    """Plain text or Telegram HTML; both show the same characters to the reader."""
-    esc = html.escape if html_mode else (lambda s: s)
-    bold = (lambda s: f"<b>{esc(s)}</b>") if html_mode else (lambda s: s)
-    lines = [f"（理解为：{esc(reply.understood)}？）"] if reply.understood else []
-    lines += [bold(reply.lead[0]) if reply.kind == ANSWER else esc(reply.lead[0])]
-    lines += [esc(line) for line in reply.lead[1:]]
-    if reply.citations:
-        lines += ["", "📖 原文"]
-        for c in reply.citations:
-            lines.append(f"「{esc(c.section)}」")
-            lines.append(f"“{esc(c.quote)}”")
-    if reply.suggestions and reply.kind != ANSWER:  # an answer's related questions are the adapter's to show
-        if html_mode:  # Telegram shows them as buttons under the message
-            lines += ["", "你可以点下面的问题接着问。"]
-        else:
-            lines += ["", "你可以这样问："] + [f"· {esc(s)}" for s in reply.suggestions]
-    return "\n".join(lines)
+def _stated(reply: Reply) -> str:
+    """Everything a reply says that could state a number, one piece a line: its lead, its quotes
+    and their sections, and the questions it suggests (the line saying how a follow-up was read
+    restates the user's words, and the adapters' fixed labels carry no number)."""
+    cited = [piece for c in reply.citations for piece in (c.section, c.quote)]
+    return "\n".join([*reply.lead, *cited, *reply.suggestions])
 
 
 def check_numbers(reply: Reply, base: FactBase, computed=None) -> None:
@@ -82,7 +62,7 @@ def check_numbers(reply: Reply, base: FactBase, computed=None) -> None:
     allowed = set(base.allowed_numbers)
     if computed is not None and computed.check():
         allowed.update(numbers_in(computed.result))
-    bad = unsupported_numbers(render(replace(reply, understood=""), html_mode=False), sources, frozenset(allowed))
+    bad = unsupported_numbers(_stated(reply), sources, frozenset(allowed))
     if bad:
         raise UnsupportedNumber(f"reply states {', '.join(sorted(set(bad)))} not found in its quotes")
 

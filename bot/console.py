@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import sys
 
-from bot.adapters import commands
+from bot.adapters import commands, render
+from bot.decide import Kind
 
 BANNER = ("《{title}》问答（{year}年）。直接输入问题，回车发送；/help 查看命令；输入 /quit 或按 Ctrl-D 退出。")
 CHAT = "console"  # one conversation per console session
@@ -32,8 +33,8 @@ def respond(engine, text: str) -> str:
     """A command's reply, or the answer to a question in the console's conversation."""
     command = commands.parse(text)
     if command is None:
-        answer = engine.answer(text, chat=CHAT)
-        if answer.abstained or not answer.suggestions:  # an abstention lists its suggestions itself
-            return answer.answer
-        return "\n".join([answer.answer, "", "你还可以问："] + [f"· {q}" for q in answer.suggestions])
+        reply = engine.answer(text, chat=CHAT).reply
+        if reply.kind != Kind.ANSWER or not reply.suggestions:  # an abstention lists its suggestions itself
+            return render.text(reply)
+        return "\n".join([render.text(reply), "", "你还可以问："] + [f"· {q}" for q in reply.suggestions])
     return "\n".join(commands.respond(command, engine, CHAT, extra=(("quit", "退出"),)))

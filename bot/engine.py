@@ -7,7 +7,7 @@ import functools
 import logging
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from bot import index as index_mod
 from bot import lexicon
@@ -46,26 +46,25 @@ class FactRef:
 
 @dataclass(frozen=True)
 class Answer:
-    """The result of one question, as the CLI prints it with --json."""
+    """The result of one question: the reply (each adapter renders it) and how it came about."""
 
     question: str
-    answer: str
+    reply: Reply
     abstained: bool
     facts: tuple[FactRef, ...]
     latency_ms: float
     kind: Kind = Kind.ANSWER
     reason: str = ""
-    html: str = field(default="", repr=False)  # the same reply as Telegram HTML
     timings_ms: dict = field(default_factory=dict)
     chat: str | None = None                     # the conversation it was asked in, if any
     understood_as: str = ""                     # how a follow-up was read, when it was rewritten
     suggestions: tuple[str, ...] = ()           # questions to ask instead (abstention) or next (answer)
 
     def to_json(self) -> dict:
-        d = asdict(self)
+        """Everything but the reply itself, JSON-ready (`ask --json` adds the reply as text)."""
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "reply"}
         d["facts"] = [asdict(f) for f in self.facts]
         d["suggestions"] = list(self.suggestions)
-        del d["html"]
         if self.chat is None:
             del d["chat"]
         if not self.understood_as:
@@ -356,5 +355,5 @@ class Engine:
         timings = {stage: round(ms, 2) for stage, ms in ({s: 0.0 for s in STAGES} | timings).items()}
         logger.debug("decision=%s reason=%s facts=%s latency_ms=%.1f timings=%s", reply.kind, decision.reason,
                      ",".join(f.id for f in facts) or "-", ms, timings)
-        return Answer(question, reply.text, reply.abstained, facts, round(ms, 1), reply.kind,
-                      decision.reason, reply.html, timings, chat, understood, reply.suggestions)
+        return Answer(question, reply, reply.abstained, facts, round(ms, 1), reply.kind,
+                      decision.reason, timings, chat, understood, reply.suggestions)

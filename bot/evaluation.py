@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from bot.adapters import render
 from bot.decide import classify
 from bot.facts import squeeze
 from bot.numbers import numbers_in
@@ -88,7 +89,8 @@ def run_conversations(engine, conversations: list[Conversation], prefix: str = "
         engine.conversations.clear(chat)
         for i, case in enumerate(conv.turns):
             ans = engine.answer(case.q, chat=chat)
-            out.append((i, Outcome(case, ans.answer, ans.abstained, is_correct(case, ans.answer, ans.abstained),
+            shown = render.text(ans.reply)
+            out.append((i, Outcome(case, shown, ans.abstained, is_correct(case, shown, ans.abstained),
                                    ans.latency_ms, None, ans.reason, [f.id for f in ans.facts],
                                    ans.abstained or faithful(ans, engine.base), ans.understood_as)))
     return out
@@ -146,7 +148,8 @@ def run(engine, cases: list[Case]) -> list[Outcome]:
             text = engine.prepare(case.q)
             ranked = engine.retriever.search(text, engine.vector(text), k=len(engine.base.facts))
             rank = next((i for i, h in enumerate(ranked, 1) if h.fact_id in relevant), None)
-        outcomes.append(Outcome(case, ans.answer, ans.abstained, is_correct(case, ans.answer, ans.abstained),
+        shown = render.text(ans.reply)
+        outcomes.append(Outcome(case, shown, ans.abstained, is_correct(case, shown, ans.abstained),
                                 ans.latency_ms, rank, ans.reason, [f.id for f in ans.facts],
                                 ans.abstained or faithful(ans, engine.base)))
     return outcomes
@@ -228,7 +231,8 @@ def faithful(answer, base) -> bool:
     """Whether every number of an answer stands in its cited quotes or their sections (the
     line restating how a follow-up was read is the user's own words, as for the number guard)."""
     sources = " ".join(base.by_id(f.id).quote_text + base.by_id(f.id).section for f in answer.facts)
-    text = answer.answer.split("\n", 1)[1] if answer.understood_as else answer.answer
+    shown = render.text(answer.reply)
+    text = shown.split("\n", 1)[1] if answer.understood_as else shown
     quoted = set(numbers_in(sources)) | base.allowed_numbers
     lines = []
     for line in text.split("\n"):  # a computed line: its operands quoted, its result recomputed

@@ -1,6 +1,7 @@
 """`python -m bot explain`: how one question is read, retrieved, verified and decided."""
 from __future__ import annotations
 
+from bot.adapters.render import text as reply_text
 from bot.decide import classify
 
 
@@ -10,7 +11,7 @@ def explain(engine, question: str) -> dict:
     answer = engine.answer(question)
     report = {"question": question, "prepared": text, "kind": answer.kind, "reason": answer.reason,
               "threshold": engine.settings.min_verified, "cited": [f.id for f in answer.facts],
-              "reply": answer.answer, "parts": []}
+              "reply": reply_text(answer.reply), "parts": []}
     if classify(text):
         return report
     examined = engine.examine_all(text)

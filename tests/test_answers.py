@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from bot.adapters.render import text as plain
+from bot.adapters.telegram.render import messages
 from bot.numbers import numbers_in
 
 pytestmark = pytest.mark.slow
@@ -26,13 +28,13 @@ def test_known_questions_hit_the_exact_fact(engine, question, fact_id, figure):
     answer = engine.answer(question)
     assert not answer.abstained
     assert ids(answer)[0] == fact_id
-    assert figure in answer.answer.splitlines()[0]
+    assert figure in plain(answer.reply).splitlines()[0]
 
 
 def test_reply_gives_figures_first_then_verbatim_quote_and_section(engine):
     answer = engine.answer("山西全省基层工会数达到多少")
     fact = engine.base.by_id(ids(answer)[0])
-    lines = answer.answer.splitlines()
+    lines = plain(answer.reply).splitlines()
     assert lines[0] == fact.text
     assert "📖 原文" in lines
     assert f"「{fact.section}」" in lines
@@ -43,24 +45,24 @@ def test_reply_gives_figures_first_then_verbatim_quote_and_section(engine):
 def test_traditional_and_full_width_questions_fold(engine):
     simplified = engine.answer("山西现在有多少个工会组织")
     traditional = engine.answer("山西現在有多少個工會組織？")
-    assert ids(traditional) == ids(simplified) and "61428" in traditional.answer
+    assert ids(traditional) == ids(simplified) and "61428" in plain(traditional.reply)
     assert engine.answer("ＳＨＡＮＸＩ工會會員有多少").facts[0].id == "member-count-2013-07"
 
 
 def test_english_question_reaches_the_chinese_fact(engine):
     answer = engine.answer("How many trade union members does Shanxi have?")
-    assert not answer.abstained and "7706467" in answer.answer
+    assert not answer.abstained and "7706467" in plain(answer.reply)
 
 
 def test_comparison_answers_from_both_facts(engine):
     answer = engine.answer("2010年和2011年组建月哪年新增工会组织多？")
     assert {"organizing-month-2010-results", "organizing-month-2011-results"} <= set(ids(answer))
-    assert "1523" in answer.answer and "9303" in answer.answer
+    assert "1523" in plain(answer.reply) and "9303" in plain(answer.reply)
 
 
 def test_two_questions_in_one_message(engine):
     answer = engine.answer("五年评了多少全国劳模，全国五一劳动奖章又有多少人")
-    assert "82" in answer.answer and "125" in answer.answer
+    assert "82" in plain(answer.reply) and "125" in plain(answer.reply)
 
 
 @pytest.mark.parametrize("question, reason, says", [
@@ -74,30 +76,30 @@ def test_two_questions_in_one_message(engine):
 def test_near_misses_abstain_without_figures(engine, question, reason, says):
     answer = engine.answer(question)
     assert answer.abstained and answer.facts == ()
-    assert says in answer.answer.splitlines()[0]
-    assert numbers_in(answer.answer) == []
+    assert says in plain(answer.reply).splitlines()[0]
+    assert numbers_in(plain(answer.reply)) == []
     assert answer.reason.startswith(reason)
 
 
 def test_abstention_about_a_named_subject_suggests_questions_about_it(engine):
     answer = engine.answer("郭凤莲是哪里人？")
     assert answer.abstained
-    suggestions = [ln[2:] for ln in answer.answer.splitlines() if ln.startswith("· ")]
+    suggestions = [ln[2:] for ln in plain(answer.reply).splitlines() if ln.startswith("· ")]
     about = {f.id for f in engine.base.facts if "郭凤莲" in f.text}
     assert suggestions and any(q in engine.base.by_id(fid).questions for fid in about for q in suggestions)
 
 
 def test_figure_in_chinese_numerals_is_looked_up(engine):
     answer = engine.answer("六万一千四百二十八是什么数字")
-    assert not answer.abstained and "61428" in answer.answer.splitlines()[0]
+    assert not answer.abstained and "61428" in plain(answer.reply).splitlines()[0]
 
 
 def test_each_city_gets_its_own_meeting_date(engine):
     for city, date in [("汾阳", "2011年11月"), ("阳泉", "2012年5月"), ("榆次", "2013年7月")]:
         answer = engine.answer(f"在{city}召开的财务现场会是哪年哪月？")
-        assert not answer.abstained and date in answer.answer.splitlines()[0], (city, answer.answer)
+        assert not answer.abstained and date in plain(answer.reply).splitlines()[0], (city, plain(answer.reply))
         others = {"2011年11月", "2012年5月", "2013年7月"} - {date}
-        assert not any(o in answer.answer.splitlines()[0] for o in others)
+        assert not any(o in plain(answer.reply).splitlines()[0] for o in others)
 
 
 def test_answer_carries_stage_timings(engine):
@@ -108,7 +110,7 @@ def test_answer_carries_stage_timings(engine):
 
 def test_abstention_suggests_questions_it_can_answer(engine):
     answer = engine.answer("山西省有多少个大学？")
-    suggestions = [ln for ln in answer.answer.splitlines() if ln.startswith("· ")]
+    suggestions = [ln for ln in plain(answer.reply).splitlines() if ln.startswith("· ")]
     assert 2 <= len(suggestions) <= 3
 
 
@@ -121,29 +123,29 @@ def test_abstention_suggests_questions_it_can_answer(engine):
 ])
 def test_non_questions(engine, text, kind):
     answer = engine.answer(text)
-    assert answer.kind == kind and answer.abstained and answer.answer.strip()
-    assert set(numbers_in(answer.answer)) <= {"2013"}
+    assert answer.kind == kind and answer.abstained and plain(answer.reply).strip()
+    assert set(numbers_in(plain(answer.reply))) <= {"2013"}
 
 
 def test_hostile_input_never_crashes(engine):
     for text in ["工会" * 5000, "x" * 10000, "\x00\x07\u200b\ufeff工会会员\u202e多少",
                  "<b>会员</b> & 1<2 有多少", "６１４２８", "%s%n${jndi:ldap://x}", "\ud800\udfff"]:
         answer = engine.answer(text)
-        assert answer.answer.strip()
-        assert set(numbers_in(answer.answer)) <= set(numbers_in(engine.base.article))
+        assert plain(answer.reply).strip()
+        assert set(numbers_in(plain(answer.reply))) <= set(numbers_in(engine.base.article))
 
 
 def test_every_reply_number_is_in_the_article(engine):
     for q in ["会员总数", "死亡率", "帮扶中心", "劳模", "长钢", "五一表彰名额", "组建月"]:
         answer = engine.answer(q)
-        assert set(numbers_in(answer.answer)) <= set(numbers_in(engine.base.article)), q
+        assert set(numbers_in(plain(answer.reply))) <= set(numbers_in(engine.base.article)), q
 
 
 def test_same_input_same_reply(engine, uncached_engine):
     """Computed twice with the reply cache off, and once through the cache: the same reply."""
     question = "省总近3年获得多少项荣誉"
-    first = uncached_engine.answer(question).answer
-    assert uncached_engine.answer(question).answer == first == engine.answer(question).answer
+    first = plain(uncached_engine.answer(question).reply)
+    assert plain(uncached_engine.answer(question).reply) == first == plain(engine.answer(question).reply)
     assert uncached_engine.cache_info().hits == 0
 
 
@@ -158,7 +160,7 @@ def test_an_answer_carries_related_questions_near_its_facts(engine, question):
     assert related[0].section in {f.section for f in cited}  # the cited facts' section first
     assert all(len(q) <= 30 and not numbers_in(q) for q in answer.suggestions)
     # The reply's text is unchanged: adapters show related questions as buttons or their own lines.
-    assert not any(q in answer.answer or q in answer.html for q in answer.suggestions)
+    assert not any(q in plain(answer.reply) or q in "".join(messages(answer.reply)) for q in answer.suggestions)
     assert answer.to_json()["suggestions"] == list(answer.suggestions)
 
 
@@ -174,7 +176,7 @@ def test_suggestions_stand_alone_so_a_tap_is_never_read_as_a_follow_up(engine):
 
 def test_an_effect_question_cites_the_fact_that_states_the_effect(engine):
     answer = engine.answer("2013年五一表彰少而精的效果怎么样")
-    assert not answer.abstained and "结构比例进一步优化" in answer.answer
+    assert not answer.abstained and "结构比例进一步优化" in plain(answer.reply)
 
 
 def test_related_questions_are_whole_questions_the_bot_answers(engine):

@@ -3,6 +3,7 @@ number guard, and a wrong derived number is never shown."""
 import dataclasses
 
 from bot.compose import Citation, Reply, UnsupportedNumber, check_numbers
+from bot.decide import ANSWER
 from bot.pipeline.arithmetic import Computation, Operand, compute, operation, recomputed
 
 Y2010 = "2010年“工会组建月”期间，山西全省新增工会组织1523个，新覆盖法人单位6127个，新发展会员415624人。"
@@ -43,7 +44,7 @@ def test_no_computation_when_figures_do_not_line_up():
 
 def reply_with(computation):
     cite = (Citation("f", "s", "其间新增工会组织1523个……新增工会组织1215个"),)
-    return Reply("answer", ("…", computation.line()), cite)
+    return Reply(ANSWER, ("…", computation.line()), cite)
 
 
 def test_guard_admits_a_recomputed_result_and_rejects_a_wrong_one():

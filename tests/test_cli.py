@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from bot.adapters.render import text as plain
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -30,7 +31,7 @@ def test_ask_json_reads_lines_and_keeps_the_contract(engine, real_settings):
         assert set(row) >= {"question", "answer", "abstained", "facts", "latency_ms"}
         assert isinstance(row["abstained"], bool) and isinstance(row["latency_ms"], float)
     assert rows[0]["facts"][0]["id"] == "member-count-2013-07" and not rows[0]["abstained"]
-    assert rows[0]["answer"] == engine.answer("山西工会会员有多少").answer
+    assert rows[0]["answer"] == plain(engine.answer("山西工会会员有多少").reply)
     assert rows[1]["question"] == "" and rows[1]["abstained"] and rows[1]["answer"]
     assert rows[2]["abstained"] and rows[2]["facts"] == []
 

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.adapters.render import text as plain
+from bot.adapters.telegram.render import MAX_MESSAGE, messages
 from bot.numbers import numbers_in
-from bot.adapters.telegram.send import MAX_MESSAGE, split_message
 
 pytestmark = pytest.mark.slow
 
@@ -33,11 +34,11 @@ def test_any_input_gets_a_safe_deterministic_reply(uncached_engine, question):
     """Safe, and the same when computed again (the reply cache is off, so it is recomputed)."""
     engine = uncached_engine
     first = engine.answer(question)
-    assert first.answer.strip()
-    assert all(0 < visible_len(part) <= MAX_MESSAGE for part in split_message(first.html))
+    assert plain(first.reply).strip()
+    assert all(0 < visible_len(part) <= MAX_MESSAGE for part in messages(first.reply))
     article_numbers = set(numbers_in(engine.base.article))
-    assert set(numbers_in(first.answer)) <= article_numbers
-    assert engine.answer(question).answer == first.answer
+    assert set(numbers_in(plain(first.reply))) <= article_numbers
+    assert plain(engine.answer(question).reply) == plain(first.reply)
 
 
 FOLLOW_WORDS = st.sampled_from(["那", "呢", "它", "他们", "这个", "平均每个", "加起来", "一共", "哪个多", "比", "多多少",
@@ -60,8 +61,8 @@ def test_any_follow_up_gets_a_safe_reply(uncached_engine, follow_up):
     engine.conversations.clear("hostile")
     assert not engine.answer("2010年组建月全省新增了多少工会组织", chat="hostile").abstained
     reply = engine.answer(follow_up, chat="hostile")
-    assert reply.answer.strip()
-    assert all(0 < visible_len(part) <= MAX_MESSAGE for part in split_message(reply.html))
+    assert plain(reply.reply).strip()
+    assert all(0 < visible_len(part) <= MAX_MESSAGE for part in messages(reply.reply))
 
 
 ROWS = [
@@ -117,13 +118,13 @@ ROWS = [
 @pytest.mark.parametrize("name, text, kind, must", ROWS, ids=[r[0] for r in ROWS])
 def test_named_input(engine, name, text, kind, must):
     answer = engine.answer(text)
-    assert answer.answer.strip()
+    assert plain(answer.reply).strip()
     if kind is not None:
-        assert answer.kind == kind, (answer.kind, answer.reason, answer.answer[:80])
+        assert answer.kind == kind, (answer.kind, answer.reason, plain(answer.reply)[:80])
     if must is not None:
-        assert must in answer.answer
+        assert must in plain(answer.reply)
     if answer.abstained:
-        assert set(numbers_in(answer.answer)) <= {str(engine.base.meta.year)}
+        assert set(numbers_in(plain(answer.reply))) <= {str(engine.base.meta.year)}
         assert answer.facts == ()
-    assert set(numbers_in(answer.answer)) <= set(numbers_in(engine.base.article))
+    assert set(numbers_in(plain(answer.reply))) <= set(numbers_in(engine.base.article))
 

@@ -4,6 +4,7 @@ import json
 import pytest
 
 from bot import index as index_mod
+from bot.adapters.render import text as plain
 from bot.engine import Engine
 from bot.errors import IndexStateError
 from bot.facts import load_facts
@@ -35,7 +36,7 @@ def test_build_writes_manifest_and_counts(fake_settings, fake_embedder):
 def test_engine_loads_and_answers_with_fake_embedder(fake_settings, fake_index, fake_embedder):
     engine = Engine.load(fake_settings, embedder=fake_embedder)
     reply = engine.answer("山西省总机关今年前8个月经费支出比去年减少了多少？")
-    assert reply.answer and not reply.abstained and "21%" in reply.answer
+    assert plain(reply.reply) and not reply.abstained and "21%" in plain(reply.reply)
 
 
 def test_rebuild_swaps_atomically_and_keeps_one_build(fake_settings, fake_index, fake_embedder):

@@ -26,6 +26,7 @@ TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"
 SERVE = f"""
 import io, json, sys
 from contextlib import redirect_stdout
+from bot.adapters.render import text
 from bot.cli import main
 from bot.engine import Engine
 from bot.explain import explain
@@ -42,7 +43,7 @@ explain(engine, "会员总数")
 app = build_application(settings.replace(telegram_token="{TOKEN}"), engine,
                         lambda: Engine.load(settings, embedder=engine.embedder, rebuild=True))
 reloaded = app.bot_data["reload"]()
-print(json.dumps({{"answer": reloaded.answer("山西工会会员有多少").answer, "facts": reloaded.index.manifest["facts_sha256"],
+print(json.dumps({{"answer": text(reloaded.answer("山西工会会员有多少").reply), "facts": reloaded.index.manifest["facts_sha256"],
                   "loaded": sorted(m for m in {BUILD_LIBRARIES!r} if m in sys.modules)}}))
 """
 

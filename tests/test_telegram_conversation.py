@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.adapters import commands
+from bot.adapters.render import text as plain
 from telegram_support import ADMIN, BOT, USER, votes, wait_call, wait_message
 
 pytestmark = pytest.mark.slow
@@ -121,7 +122,7 @@ async def test_an_abstentions_suggestions_are_buttons_that_ask_them(tg):
     assert (await wait_call(fake, "answerCallbackQuery")).params.get("text") is None  # no popup
     reply = await wait_message(fake, USER)
     expected = engine.answer(question)
-    assert not expected.abstained and reply.text == f"问：{question}\n{expected.answer}"
+    assert not expected.abstained and reply.text == f"问：{question}\n{plain(expected.reply)}"
     assert reply.reply_to_message_id is None and reply.raw_text.startswith("<i>")
     assert len(suggested(reply)) >= 1 and votes(reply)  # the answer has buttons of its own
     assert fake.unexpected_errors == []

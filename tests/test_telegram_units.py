@@ -15,6 +15,7 @@ from bot.adapters.telegram.chats import Chats
 from bot.adapters.telegram.conversation import conversation_key
 from bot.adapters.telegram.mentions import question_of
 from bot.adapters.telegram.redact import RedactingFormatter, drop_invalid_token_records, guard_logs
+from bot.adapters.telegram.render import markup
 from bot.adapters.telegram.send import safe_to_retry
 from bot.adapters.telegram.throttle import Throttle, Verdict, sender_of
 from bot.settings import Settings
@@ -196,7 +197,7 @@ def test_suggestion_buttons_sit_one_per_row_above_the_votes_and_fit_telegrams_li
     assert [table.get(suggestions.parse(row[0].callback_data)) for row in rows[:2]] == questions
     assert all(len(b.callback_data.encode()) <= 64 for row in rows for b in row)
     assert suggestions.keyboard(table, [], None) is None
-    assert suggestions.asked("a<b", "<i>") == "<i>&lt;i&gt;问：a&lt;b</i>"
+    assert [markup(line) for line in suggestions.asked("a<b", "<i>")] == ["<i>&lt;i&gt;问：a&lt;b</i>"]
 
 
 def member_update(chat, status):

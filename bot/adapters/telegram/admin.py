@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot.adapters.telegram.send import split_message
+from bot.adapters.telegram.render import plain_messages
 
 logger = logging.getLogger(__name__)
 # Listed by /help to admins only, in a private chat; never registered with setMyCommands.
@@ -29,7 +28,7 @@ async def on_gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     gaps = await asyncio.to_thread(context.bot_data["store"].top_gaps, 15)
     lines = ["还没有记录到答不上来的问题。"] if not gaps else ["最常见的答不上来的问题："]
     lines += [f"{g.count}× {g.question}" for g in gaps]
-    for part in split_message(html.escape("\n".join(lines))):
+    for part in plain_messages("\n".join(lines)):
         await update.effective_message.reply_text(part, parse_mode=ParseMode.HTML)
 
 

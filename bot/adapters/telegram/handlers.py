@@ -11,10 +11,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import ContextTypes
 
 from bot.adapters import commands
-from bot.adapters.telegram import admin, feedback, send, suggestions
+from bot.adapters.telegram import admin, feedback, render, send, suggestions
 from bot.adapters.telegram.conversation import conversation_key
 from bot.adapters.telegram.mentions import command_of, question_of
-from bot.adapters.telegram.send import split_message
 from bot.adapters.telegram.throttle import sender_of
 from bot.decide import Kind
 
@@ -45,11 +44,11 @@ async def reply_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, quest
     rated = answer.kind in (Kind.ANSWER, Kind.ABSTAIN)  # greetings, help and refusals get no 👍/👎
     key = data["pending"].add(question, [f.id for f in answer.facts]) if rated else None
     markup = suggestions.keyboard(data["suggested"], answer.suggestions, key)
-    text = answer.html
+    before = []
     if pressed:
         who = update.effective_user.first_name if chat.type != Chat.PRIVATE else ""
-        text = f"{suggestions.asked(question, who)}\n{text}"
-    parts = split_message(text)
+        before = suggestions.asked(question, who)
+    parts = render.messages(answer.reply, before)
     for i, part in enumerate(parts):
         options = {"parse_mode": ParseMode.HTML, "reply_markup": markup if i == len(parts) - 1 else None}
         if pressed:

@@ -1,10 +1,9 @@
-"""Sending replies: split at Telegram's length limit, retried only when they cannot have been delivered."""
+"""Sending to Telegram: a message is retried only when it cannot have been delivered, and follows a group
+that has become a supergroup."""
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
-import re
 
 import httpx
 from telegram import Message
@@ -12,7 +11,6 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, ChatMigrated, NetworkError, TelegramError
 
 logger = logging.getLogger(__name__)
-MAX_MESSAGE = 4096
 
 # Failures that happen before Telegram can have read the whole request: a refused
 # connection, one that timed out while connecting or waiting for the pool, or one that was
@@ -82,43 +80,3 @@ async def show_typing(bot, chat_id: int) -> None:
     except TelegramError as exc:
         logger.info("could not show 'typing' in chat %s: %s", chat_id, exc)
 
-
-def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Split rendered HTML into messages of at most `limit` visible characters, at line
-    breaks, else after sentence ends. Each line of our HTML closes its own tags."""
-    chunks, current = [], ""
-    for line in _fit_lines(text.split("\n"), limit):
-        candidate = f"{current}\n{line}" if current else line
-        if current and _visible_len(candidate) > limit:
-            chunks.append(current)
-            candidate = line
-        current = candidate
-    if current.strip():
-        chunks.append(current)
-    return chunks or [text[:limit]]
-
-
-def _visible_len(markup: str) -> int:
-    return len(html.unescape(re.sub(r"<[^>]+>", "", markup)).encode("utf-16-le")) // 2
-
-
-def _fit_lines(lines: list[str], limit: int) -> list[str]:
-    """Lines no longer than `limit`; a longer line is cut after sentence ends (a hard
-    cut only inside a sentence longer than the limit) and loses its bold."""
-    out = []
-    for line in lines:
-        if _visible_len(line) <= limit:
-            out.append(line)
-            continue
-        plain, buffer = html.unescape(re.sub(r"<[^>]+>", "", line)), ""
-        for sentence in re.split(r"(?<=[。！？；!?;])", plain):
-            if buffer and _visible_len(html.escape(buffer + sentence)) > limit:
-                out.append(html.escape(buffer))
-                buffer = ""
-            buffer += sentence
-            while _visible_len(html.escape(buffer)) > limit:
-                out.append(html.escape(buffer[: limit // 2]))
-                buffer = buffer[limit // 2:]
-        if buffer:
-            out.append(html.escape(buffer))
-    return out

@@ -1,11 +1,11 @@
 """Suggested questions as buttons: strict callback data, the table behind the keys, the keyboard."""
 from __future__ import annotations
 
-import html
 import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.adapters.render import Line, lines_of
 from bot.adapters.telegram import feedback
 from bot.adapters.telegram.keyed import Keyed
 
@@ -56,7 +56,7 @@ def keyboard(table: SuggestedQuestions, questions, answer_key: str | None = None
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def asked(question: str, who: str = "") -> str:
-    """The HTML line that opens the answer to a pressed suggestion: no message of the user's
-    shows what was asked (in a group, `who` says who asked)."""
-    return f"<i>{html.escape(who[:BUTTON_CHARS])}问：{html.escape(question)}</i>"
+def asked(question: str, who: str = "") -> list[Line]:
+    """The line, in italics, that opens the answer to a pressed suggestion: no message of the
+    user's shows what was asked (in a group, `who` says who asked)."""
+    return lines_of(f"{who[:BUTTON_CHARS]}问：{question}", italic=True)
