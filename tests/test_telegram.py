@@ -71,7 +71,7 @@ async def test_hostile_text_keeps_html_valid(tg):
 
 
 async def test_group_answers_only_when_addressed(tg):
-    await tg["start"]()
+    app = await tg["start"]()
     fake = tg["fake"]
     fake.inject_message("山西工会会员有多少？", chat_type="group")
     fake.inject_message(f"@{BOT} 2012年煤矿百万吨死亡率是多少", chat_type="group")
@@ -83,7 +83,8 @@ async def test_group_answers_only_when_addressed(tg):
     fake.inject_message(f"/ask@{BOT} 帮扶资金按什么比例配套", chat_type="group")
     assert "1:1" in (await wait_message(fake, -2001)).text
     fake.inject_message("/ask", chat_type="group")
-    assert "用法" in (await wait_message(fake, -2001)).text
+    usage = (await wait_message(fake, -2001)).text
+    assert "用法" in usage and usage.endswith(f"/ask {app.bot_data['engine'].base.meta.examples[0]}")  # facts/meta.yaml's
     group_msgs = [m for m in fake.sent_messages if m.chat_id == -2001]
     assert len(group_msgs) == 4  # the unaddressed question got nothing
     assert not any("7706467" in m.text for m in group_msgs)

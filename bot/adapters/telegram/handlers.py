@@ -102,7 +102,9 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/ask 问题`, mainly for groups."""
     question = " ".join(context.args or []).strip()
     if not question:
-        await update.effective_message.reply_text("用法：/ask 问题，例如 /ask 山西有多少工会会员？", do_quote=True)
+        examples = context.bot_data["engine"].base.meta.examples  # facts/meta.yaml, not code
+        usage = f"用法：/ask 问题，例如 /ask {examples[0]}" if examples else "用法：/ask 问题"
+        await update.effective_message.reply_text(usage, do_quote=True)
         return
     await reply_answer(update, context, question)
 
