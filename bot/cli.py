@@ -79,7 +79,7 @@ def cmd_index(args, settings) -> int:
     from bot.knowledge import pieces
     from bot.knowledge.model_files import ONNX_FILES, PIECES, weights_fingerprint
 
-    lexicon.prepare(settings.index_dir / lexicon.CACHE)  # built once, used by every start
+    lexicon.install(settings.index_dir / lexicon.CACHE)  # built once, used by this build and every start
     if settings.backend in ONNX_FILES and (Path(settings.model) / "onnx" / PIECES).is_file():
         pieces.prepare(Path(settings.model) / "onnx" / PIECES)  # the serving tokeniser's tables
     base = load_facts(settings.facts_dir)

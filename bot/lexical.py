@@ -8,6 +8,8 @@ import re
 import unicodedata
 from pathlib import Path
 
+from bot.lexicon import cut_for_search
+
 # CJK runs, or runs of ASCII letters/digits (numbers keep their decimal point).
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[a-z]+|\d+(?:\.\d+)?")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -52,17 +54,6 @@ def _bigrams(run: str) -> list[str]:
     return [run[i:i + 2] for i in range(len(run) - 1)]
 
 
-@functools.lru_cache(maxsize=1)
-def _jieba():
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
-
-
 def _pinyin_bigrams(run: str) -> list[str]:
     syllables = toneless_pinyin(run)
     if len(syllables) == 1:
@@ -81,7 +72,7 @@ def tokenize(text: str, mode: str = "bigram") -> list[str]:
         if not CJK.match(run):
             tokens.append(run)
         elif mode == "jieba":
-            tokens += [w for w in _jieba().lcut_for_search(run) if w.strip()]
+            tokens += [w for w in cut_for_search(run) if w.strip()]
         else:
             tokens += _bigrams(run)
             if mode == "bigram+pinyin":

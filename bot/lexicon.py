@@ -1,19 +1,25 @@
-"""jieba with its dictionary in memory-mapped tables instead of Python dicts.
+"""The bot's own jieba: a tokenizer and a tagger over jieba's dictionary in memory-mapped tables.
 
 jieba 0.42 keeps its 349k-word dict.txt twice in memory, as dicts of Python strings: word
 (and every prefix of a word) → frequency, and word → part of speech. That is ~90 MB
-resident and ~0.7 s to load at every start. `install()` builds, once, a marisa trie of the
-same keys with the frequencies and tags in flat arrays next to it, and hands jieba
-read-only mappings over them: a start maps ~4 MB of files and reads only what questions
-touch. Segmentation and tagging stay jieba's own code, and give identical results
-(tests/test_lexicon.py compares them with stock jieba).
+resident and ~0.7 s to load at every start. `prepare()` builds, once, a marisa trie of the
+same keys with the frequencies and tags in flat arrays next to it, and `install()` gives the
+bot a `jieba.Tokenizer` and a `jieba.posseg.POSTokenizer` of its own over read-only mappings
+of them: a start maps ~4 MB of files and reads only what questions touch. Segmentation and
+tagging stay jieba's own code, and give identical results (tests/test_lexicon.py compares
+them with stock jieba).
 
-Without `install()` (unit tests, tools) jieba loads its dictionary the usual way.
+Nothing of jieba's own changes: its default tokenizer (`jieba.dt`) keeps its dictionary, and
+`jieba.posseg` is never imported (see `_posseg_code`), so any other jieba user in the process,
+or a second engine, sees stock jieba. Without `install()` (unit tests, tools) the bot's
+instances read jieba's dictionary file the usual way.
 """
 from __future__ import annotations
 
+import builtins
 import functools
 import hashlib
+import importlib.util
 import io
 import json
 import logging
@@ -25,6 +31,7 @@ import threading
 from array import array
 from collections.abc import Mapping
 from pathlib import Path
+from types import SimpleNamespace
 
 logger = logging.getLogger(__name__)
 FORMAT = 1
@@ -80,12 +87,12 @@ def _source() -> tuple[str, str]:
     return str(path), hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def build(folder: Path) -> None:
-    """Write the tables of jieba's default dictionary into `folder` (created atomically)."""
+def _dictionary() -> tuple[dict[str, int], int, dict[str, str]]:
+    """jieba's default dictionary as jieba reads it: word and prefix → frequency, their total,
+    and word → part of speech."""
     import jieba
-    import marisa_trie
 
-    path, digest = _source()
+    path, _ = _source()
     with open(path, "rb") as fh:  # jieba's own loader: the prefixes, and the total of every line
         freq, total = jieba.Tokenizer().gen_pfdict(fh)
     tags: dict[str, str] = {}
@@ -95,6 +102,15 @@ def build(folder: Path) -> None:
             if line:
                 word, _, tag = line.split(" ")
                 tags[word] = tag
+    return freq, total, tags
+
+
+def build(folder: Path) -> None:
+    """Write the tables of jieba's default dictionary into `folder` (created atomically)."""
+    import marisa_trie
+
+    freq, total, tags = _dictionary()
+    digest = _source()[1]
     trie = marisa_trie.Trie(freq)
     names = sorted(set(tags.values()))
     if len(names) >= _NO_TAG:
@@ -148,53 +164,109 @@ def prepare(cache_dir: Path) -> Path:
     return folder
 
 
+class Lexicon:
+    """A jieba Tokenizer (words, word counts) and POSTokenizer (tags) that belong to the bot alone."""
+
+    def __init__(self, freq: Mapping[str, int], total: int, tags: Mapping[str, str]):
+        import jieba
+
+        self.tokenizer = jieba.Tokenizer()
+        self.tokenizer.FREQ, self.tokenizer.total, self.tokenizer.initialized = freq, total, True
+        # POSTokenizer's constructor would read the tags from jieba's dictionary file: they are given.
+        self.tagger = object.__new__(_posseg_code().POSTokenizer)
+        self.tagger.tokenizer, self.tagger.word_tag_tab = self.tokenizer, tags
+
+    @classmethod
+    def compact(cls, folder: Path) -> "Lexicon":
+        """Over the memory-mapped tables in `folder` (see `prepare`)."""
+        freq, tags, total = _load(folder)
+        return cls(freq, total, tags)
+
+    @classmethod
+    def stock(cls) -> "Lexicon":
+        """Over jieba's dictionary file, read into Python dicts as jieba reads it."""
+        freq, total, tags = _dictionary()
+        return cls(freq, total, tags)
+
+
+@functools.lru_cache(maxsize=1)
+def _posseg_code():
+    """jieba.posseg's code, as a module of the bot's own.
+
+    Importing jieba.posseg builds a process-wide tagger from jieba's dictionary file (~45 MB,
+    ~0.8 s): the compact tables exist to avoid that, and the bot must not patch jieba to skip
+    it. So the package's code runs here unchanged in a private module, which sys.modules never
+    holds: its own submodules (the HMM tables, viterbi) load privately too, and while it runs,
+    `jieba.dt` reads as an empty dictionary, so the tagger it builds at import reads nothing."""
+    import jieba
+
+    spec = importlib.util.find_spec("jieba.posseg")  # locates the package without importing it
+    module = importlib.util.module_from_spec(spec)
+    folder = Path(spec.origin).parent
+    at_import = SimpleNamespace(dt=SimpleNamespace(get_dict_file=io.BytesIO))
+    real_import = builtins.__import__
+
+    def private_import(name, globals=None, locals=None, fromlist=(), level=0):
+        if level == 1:  # from .viterbi / .char_state_tab / .prob_*: the package's own modules
+            sub = importlib.util.spec_from_file_location(f"{spec.name}.{name}", folder / f"{name}.py")
+            own = importlib.util.module_from_spec(sub)
+            sub.loader.exec_module(own)
+            return own
+        if level == 0 and name == "jieba":
+            return at_import
+        return real_import(name, globals, locals, fromlist, level)
+
+    imports = dict(vars(builtins), __import__=private_import)
+    module.__builtins__ = imports
+    spec.loader.exec_module(module)
+    imports["__import__"] = real_import  # its functions keep these builtins: import as usual from now on
+    module.jieba = jieba
+    return module
+
+
+_installed: list[Lexicon] = []  # the compact tables, once `install` found them
+
+
 def install(cache_dir: Path) -> bool:
-    """Give the process-wide jieba (segmentation and `jieba.posseg`) the compact tables,
-    building them under `cache_dir` the first time. Returns False, with a warning, when
-    they can be neither found nor written; jieba then loads its dictionary as usual."""
-    jieba = _jieba()
+    """Give the bot's segmentation and tagging the compact tables, building them under
+    `cache_dir` the first time. Returns False, with a warning, when they can be neither found
+    nor written; the bot's jieba then reads its dictionary file as usual."""
     with _lock:
-        if isinstance(jieba.dt.FREQ, Table):
+        if _installed:
             return True
         try:
-            freq, tags, total = _load(prepare(cache_dir))
+            _installed.append(Lexicon.compact(prepare(cache_dir)))
         except (OSError, ValueError) as exc:
             logger.warning("jieba's dictionary stays in Python dicts (~90 MB more): %s", exc)
             return False
-        jieba.dt.FREQ, jieba.dt.total, jieba.dt.initialized = freq, total, True
-        # Importing jieba.posseg builds its tagger from jieba.dt's dictionary file: give
-        # it nothing to read, then the table.
-        jieba.dt.get_dict_file = lambda: io.BytesIO()
-        import jieba.posseg
-
-        jieba.posseg.dt.word_tag_tab = tags
         return True
 
 
-@functools.lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)  # it logs each dictionary load at DEBUG
-    return jieba
+def current() -> Lexicon:
+    """The bot's lexicon: over the compact tables once installed, else over jieba's dictionary file."""
+    return _installed[0] if _installed else _stock()
 
 
 @functools.lru_cache(maxsize=1)
+def _stock() -> Lexicon:
+    return Lexicon.stock()
+
+
 def posseg():
-    """jieba.posseg (with the compact tables if `install` ran first)."""
-    _jieba()
-    import jieba.posseg
-
-    return jieba.posseg
+    """The bot's part-of-speech tagger (a jieba.posseg.POSTokenizer: `.cut(text)` yields pairs)."""
+    return current().tagger
 
 
 def word_frequency(word: str) -> int:
     """How often jieba's dictionary counts `word` (0 for prefixes and unknown words)."""
-    dt = _jieba().dt
-    dt.check_initialized()
-    return dt.FREQ.get(word) or 0
+    return current().tokenizer.FREQ.get(word) or 0
 
 
 def cut(text: str) -> list[str]:
-    """jieba's words of `text` (with the compact tables if `install` ran first)."""
-    return _jieba().lcut(text)
+    """jieba's words of `text`."""
+    return current().tokenizer.lcut(text)
+
+
+def cut_for_search(text: str) -> list[str]:
+    """jieba's words of `text` for a search index (long words also cut into their words)."""
+    return current().tokenizer.lcut_for_search(text)

@@ -1,8 +1,12 @@
-"""jieba on the compact tables gives exactly what stock jieba gives."""
+"""jieba on the compact tables gives exactly what stock jieba gives, and the bot's jieba is its own."""
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
+import subprocess
+import sys
 
 import jieba
 import pytest
@@ -28,11 +32,10 @@ def stock():
 
 @pytest.fixture(scope="module")
 def compact(tmp_path_factory):
-    assert lexicon.install(tmp_path_factory.mktemp("index") / lexicon.CACHE)
-    import jieba.posseg
-
-    assert isinstance(jieba.dt.FREQ, lexicon.Table) and isinstance(jieba.posseg.dt.word_tag_tab, lexicon.Table)
-    return jieba.dt, jieba.posseg.dt
+    """The bot's own tokenizer and tagger over the compact tables."""
+    lex = lexicon.Lexicon.compact(lexicon.prepare(tmp_path_factory.mktemp("index") / lexicon.CACHE))
+    assert isinstance(lex.tokenizer.FREQ, lexicon.Table) and isinstance(lex.tagger.word_tag_tab, lexicon.Table)
+    return lex.tokenizer, lex.tagger
 
 
 def _texts() -> list[str]:
@@ -83,8 +86,56 @@ def test_tables_are_built_once_and_small(tmp_path):
 
 
 def test_unwritable_cache_keeps_stock_jieba_with_a_warning(tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(jieba.dt, "FREQ", {})  # as if nothing were installed yet
+    monkeypatch.setattr(lexicon, "_installed", [])  # as if nothing were installed yet
     blocked = tmp_path / "index"
     blocked.write_text("a file where the index folder should be")  # unwritable, even for root
     assert lexicon.install(blocked / lexicon.CACHE) is False
     assert "stays in Python dicts" in caplog.text
+
+
+def test_the_stock_fallback_is_the_bots_own_too(stock):
+    tok, pos = stock
+    own = lexicon.Lexicon.stock()
+    assert own.tokenizer is not jieba.dt and own.tokenizer.total == tok.total
+    for text in ("长钢民主平议会开了几场了", "山西省总工会2012年有多少会员？", "How many 工会 members"):
+        assert [tuple(p) for p in own.tagger.cut(text)] == [tuple(p) for p in pos.cut(text)]
+        assert own.tokenizer.lcut(text) == tok.lcut(text)
+
+
+# In a fresh process: the state jieba keeps for every user in it, before and after the bot loads
+# an engine, answers, tokenises for BM25 with jieba and falls back to the dictionary file.
+UNTOUCHED = """
+import json, logging, sys
+import jieba
+
+def state():
+    return {"dt": {k: repr(v)[:80] for k, v in vars(jieba.dt).items()} | {"FREQ": len(jieba.dt.FREQ)},
+            "jieba": sorted(f"{k}={id(v)}" for k, v in vars(jieba).items()),
+            "modules": sorted(m for m in sys.modules if m.startswith("jieba")),
+            "logger": logging.getLogger("jieba").level}
+
+before = state()
+from bot import lexicon, lexical
+from bot.engine import Engine
+from bot.settings import Settings
+
+engine = Engine.load(Settings.from_env())
+answer = engine.answer("山西现在一共有多少个工会组织？")
+second = Engine.load(Settings.from_env(), embedder=engine.embedder)
+tokens = lexical.tokenize("山西省总工会会员", "jieba")
+stock = lexicon.Lexicon.stock().tagger.lcut("长钢民主平议会")
+print(json.dumps({"before": before, "after": state(), "answered": not answer.abstained,
+                  "compact": isinstance(lexicon.current().tokenizer.FREQ, lexicon.Table)}))
+"""
+
+
+@pytest.mark.slow
+def test_the_bot_leaves_jiebas_own_state_alone(real_settings):
+    env = dict(os.environ, HF_HUB_OFFLINE="1", QA_INDEX_DIR=str(real_settings.index_dir), TELEGRAM_BOT_TOKEN="")
+    done = subprocess.run([sys.executable, "-c", UNTOUCHED], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["answered"] and result["compact"]
+    assert result["after"] == result["before"]  # jieba.dt, jieba's attributes, modules and logger as they were
+    assert "jieba.posseg" not in result["after"]["modules"]
