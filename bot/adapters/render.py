@@ -38,7 +38,8 @@ def lines(reply: Reply, buttons: bool = False) -> list[Line]:
         if buttons:
             out += [Line(""), Line("你可以点下面的问题接着问。")]
         else:
-            out += [Line(""), Line("你可以这样问：")] + [line for s in reply.suggestions for line in lines_of(f"· {s}")]
+            out += [Line(""), Line("你可以这样问：")]
+            out += [line for question in reply.suggestions for line in lines_of(f"· {question}")]
     return out
 
 

@@ -1,5 +1,4 @@
-"""A reply as Telegram HTML messages: each line escaped on its own, and split at Telegram's limit
-on the lines of the reply, never on rendered HTML."""
+"""A reply as Telegram HTML messages: each line escaped on its own, split at the limit between lines."""
 from __future__ import annotations
 
 import html

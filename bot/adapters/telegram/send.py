@@ -1,5 +1,4 @@
-"""Sending to Telegram: a message is retried only when it cannot have been delivered, and follows a group
-that has become a supergroup."""
+"""Sending to Telegram: retried only when undelivered for sure, and after a group that became a supergroup."""
 from __future__ import annotations
 
 import asyncio
