@@ -1,7 +1,6 @@
 """Each adapter renders the one Reply structure: plain text (console, CLI) and Telegram HTML split on
 the reply's lines. Readers see exactly what they saw when the core rendered the reply itself and
-the Telegram adapter split the rendered HTML: `_old_render` and `_old_split` are that code as it
-was (bot/compose.py and bot/adapters/telegram/send.py at a1adee7), kept here as the reference."""
+the Telegram adapter split the rendered HTML (tests/render_reference.py keeps that code)."""
 from __future__ import annotations
 
 import html
@@ -14,81 +13,9 @@ from hypothesis import strategies as st
 from bot.adapters import render
 from bot.adapters.render import Line
 from bot.adapters.telegram import render as telegram
-from bot.adapters.telegram.suggestions import asked
 from bot.compose import Citation, Reply
 from bot.decide import Kind
-from bot.evaluation import load_conversations, load_cases
-from conftest import ROOT
-
-LIMIT = telegram.MAX_MESSAGE
-
-
-def _old_render(reply: Reply, html_mode: bool) -> str:
-    esc = html.escape if html_mode else (lambda s: s)
-    bold = (lambda s: f"<b>{esc(s)}</b>") if html_mode else (lambda s: s)
-    lines = [f"（理解为：{esc(reply.understood)}？）"] if reply.understood else []
-    lines += [bold(reply.lead[0]) if reply.kind == Kind.ANSWER else esc(reply.lead[0])]
-    lines += [esc(line) for line in reply.lead[1:]]
-    if reply.citations:
-        lines += ["", "📖 原文"]
-        for c in reply.citations:
-            lines.append(f"「{esc(c.section)}」")
-            lines.append(f"“{esc(c.quote)}”")
-    if reply.suggestions and reply.kind != Kind.ANSWER:
-        if html_mode:
-            lines += ["", "你可以点下面的问题接着问。"]
-        else:
-            lines += ["", "你可以这样问："] + [f"· {esc(s)}" for s in reply.suggestions]
-    return "\n".join(lines)
-
-
-def _old_split(text: str, limit: int = LIMIT) -> list[str]:
-    chunks, current = [], ""
-    for line in _old_fit_lines(text.split("\n"), limit):
-        candidate = f"{current}\n{line}" if current else line
-        if current and _old_visible_len(candidate) > limit:
-            chunks.append(current)
-            candidate = line
-        current = candidate
-    if current.strip():
-        chunks.append(current)
-    return chunks or [text[:limit]]
-
-
-def _old_visible_len(markup: str) -> int:
-    return len(html.unescape(re.sub(r"<[^>]+>", "", markup)).encode("utf-16-le")) // 2
-
-
-def _old_fit_lines(lines: list[str], limit: int) -> list[str]:
-    out = []
-    for line in lines:
-        if _old_visible_len(line) <= limit:
-            out.append(line)
-            continue
-        plain, buffer = html.unescape(re.sub(r"<[^>]+>", "", line)), ""
-        for sentence in re.split(r"(?<=[。！？；!?;])", plain):
-            if buffer and _old_visible_len(html.escape(buffer + sentence)) > limit:
-                out.append(html.escape(buffer))
-                buffer = ""
-            buffer += sentence
-            while _old_visible_len(html.escape(buffer)) > limit:
-                out.append(html.escape(buffer[: limit // 2]))
-                buffer = buffer[limit // 2:]
-        if buffer:
-            out.append(html.escape(buffer))
-    return out
-
-
-def _old_asked(question: str, who: str = "") -> str:
-    return f"<i>{html.escape(who[:32])}问：{html.escape(question)}</i>"
-
-
-def assert_as_before(reply: Reply, limit: int = LIMIT) -> None:
-    """The plain text, the Telegram messages and a pressed suggestion's messages are what they were."""
-    assert render.text(reply) == _old_render(reply, html_mode=False)
-    assert telegram.messages(reply, limit=limit) == _old_split(_old_render(reply, html_mode=True), limit)
-    pressed = telegram.messages(reply, asked("山西<工会>&会员?", "小王"), limit=limit)
-    assert pressed == _old_split(f"{_old_asked('山西<工会>&会员?', '小王')}\n{_old_render(reply, True)}", limit)
+from render_reference import LIMIT, assert_as_before, old_render, old_split
 
 
 QUOTE = "截至目前,全省共建立工会组织61428个,覆盖法人单位161363个,发展会员7706467人。"
@@ -158,8 +85,8 @@ def test_a_message_never_starts_with_an_empty_line_and_none_is_empty():
     reply = Reply(Kind.ANSWER, ("答" * 44,), (Citation("f", "节", "引" * 40),))
     assert telegram.messages(reply, limit=44) == ["<b>" + "答" * 44 + "</b>", "📖 原文\n「节」", "“" + "引" * 40 + "”"]
     assert_as_before(reply, limit=44)
-    assert telegram.split([Line(""), Line("  ")]) == _old_split("\n  ") == ["\n  "]
-    assert telegram.plain_messages("") == _old_split("") == [""]
+    assert telegram.split([Line(""), Line("  ")]) == old_split("\n  ") == ["\n  "]
+    assert telegram.plain_messages("") == old_split("") == [""]
 
 
 TEXT = st.text(alphabet=st.sampled_from(list("山西工会<>&;\"'。！?；a 1😀\u200d")), max_size=60)
@@ -190,19 +117,8 @@ def test_line_breaks_inside_a_part_show_the_same_lines_and_each_message_closes_i
     next, so a split between them sent a broken message): the same lines, each in its own tags."""
     reply = Reply(Kind.ANSWER, tuple(lead), (), (), understood)
     parts = telegram.messages(reply, limit=limit)
-    assert _lines_shown(parts) == _lines_shown(_old_split(_old_render(reply, True), limit))
+    assert _lines_shown(parts) == _lines_shown(old_split(old_render(reply, True), limit))
     for part in parts:
         assert re.sub(r"<b>[^<]*</b>", "", part).count("<") == 0  # balanced, no stray tag
         assert len(html.unescape(re.sub(r"</?b>", "", part))) <= limit and not part.startswith("\n")
-    assert render.text(reply) == _old_render(reply, html_mode=False)
-
-
-@pytest.mark.slow
-def test_the_articles_answers_read_as_before(engine):
-    """Every question of the tuning set, and the first conversations turn by turn, through the real engine."""
-    for case in load_cases(ROOT / "tests" / "data" / "questions.yaml"):
-        assert_as_before(engine.answer(case.q).reply)
-    for n, conversation in enumerate(load_conversations(ROOT / "tests" / "data" / "conversations.yaml")[:30]):
-        engine.conversations.clear(f"render-{n}")
-        for turn in conversation.turns:
-            assert_as_before(engine.answer(turn.q, chat=f"render-{n}").reply)
+    assert render.text(reply) == old_render(reply, html_mode=False)
