@@ -29,7 +29,7 @@ from bot.pipeline.spelling import Speller
 from bot.pipeline.text import places
 from bot.pipeline.verify import Verdict, Verifier
 from bot.retrieve import Hit, Retriever
-from bot.scope import Scope, other_kind_of_figure, other_months, unlisted_items, unstated_detail
+from bot.scope import Scope, other_kind_of_figure, unlisted_items, unstated_detail
 
 logger = logging.getLogger(__name__)
 # Answered once at load: jieba's and pypinyin's dictionaries load lazily.
@@ -202,14 +202,15 @@ class Engine:
         return frozenset(v.fact_id for v in verdicts if asked & profiles[v.fact_id].states)
 
     def _cannot_state(self, text: str, fact_text: str) -> bool:
-        """Facts about a fact that no score overrules: dated in other months than asked; without
-        an amount of money, an age or a home town when one is asked; naming no city, or no place
+        """Facts about a fact that no score overrules: without an amount of money, an age, a home
+        town or a span of time when one is asked; naming no city, no other province, or no place
         at all, when one is asked; the province's figure when a city's is asked; holding fewer
         items than the group whose items are asked; or quoting no words, or giving no day, when
         those are asked."""
         scope = self.scope
-        return (other_months(text, fact_text) or other_kind_of_figure(text, fact_text)
-                or scope.other_level_of_place(text, fact_text) or scope.other_place(text, fact_text)
+        return (other_kind_of_figure(text, fact_text)
+                or scope.other_level_of_place(text, fact_text) or scope.other_province(text, fact_text)
+                or scope.other_place(text, fact_text)
                 or scope.no_venue(text, fact_text) or unlisted_items(text, fact_text)
                 or unstated_detail(text, fact_text))
 
