@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 
 def _engine(settings):
-    from bot.engine import Engine
+    from bot.pipeline.engine import Engine
 
     return Engine.load(settings)
 
@@ -114,7 +114,7 @@ def cmd_check(args, settings) -> int:
 def cmd_chat(args, settings) -> int:
     """Run the Telegram bot when a token is set, else the console chat."""
     if settings.telegram_token.get_secret_value() and not getattr(args, "console", False):
-        from bot.engine import Engine
+        from bot.pipeline.engine import Engine
         from bot.adapters.telegram.app import run
 
         return run(settings, Engine.load)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from bot.decide import classify
+from bot.pipeline.decide import classify
 from bot.facts import squeeze
 from bot.numbers import numbers_in
 from bot.pipeline.arithmetic import recomputed

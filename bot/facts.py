@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from bot.errors import FactsError
-from bot.normalize import is_everyday
+from bot.pipeline.normalize import is_everyday
 from bot.numbers import figure_tokens, numbers_in
 
 GLOSSARY = "glossary.yaml"

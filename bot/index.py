@@ -22,8 +22,8 @@ from bot.knowledge.bm25 import BM25
 from bot.knowledge.model_files import sha256_of
 from bot.lexical import VERSION as LEXICAL_VERSION
 from bot.lexical import tokenize
-from bot.normalize import VERSION as NORMALIZE_VERSION
-from bot.normalize import normalize
+from bot.pipeline.normalize import VERSION as NORMALIZE_VERSION
+from bot.pipeline.normalize import normalize
 from bot.pipeline.adapt import adapt
 from bot.pipeline.verify import VERSION as VERIFIER_VERSION
 

@@ -150,7 +150,7 @@ def torch_embedder(real_settings):
 @pytest.fixture(scope="session")
 def engine(real_settings):
     """The real engine: model and index loaded once for the whole session."""
-    from bot.engine import Engine
+    from bot.pipeline.engine import Engine
 
     return Engine.load(real_settings)
 
@@ -159,7 +159,7 @@ def engine(real_settings):
 def uncached_engine(engine):
     """A second engine over the same model, index and verifier, with the reply cache off: two
     answers to one question from it are two computations, not one remembered reply."""
-    from bot.engine import Engine
+    from bot.pipeline.engine import Engine
 
     return Engine(engine.settings.replace(cache_size=0), engine.base, engine.embedder,
                   engine.index, engine.verifier)

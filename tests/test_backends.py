@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot import index as index_mod
 from bot.embedder import Embedder
-from bot.engine import Engine
+from bot.pipeline.engine import Engine
 from bot.errors import ConfigError, IndexStateError, ModelError
 from bot.facts import load_facts
 from bot.knowledge.model_files import ONNX_FILES, weights_fingerprint

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from bot import index as index_mod
-from bot.engine import Engine
+from bot.pipeline.engine import Engine
 from bot.errors import IndexStateError
 from bot.facts import load_facts
 

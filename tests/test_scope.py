@@ -2,7 +2,7 @@
 figure and levels of place."""
 import pytest
 
-from bot.scope import Scope, other_kind_of_figure, other_months, unlisted_items, unstated_detail
+from bot.pipeline.scope import Scope, other_kind_of_figure, other_months, unlisted_items, unstated_detail
 
 
 def test_a_fact_dated_in_other_months_does_not_answer():

@@ -27,7 +27,7 @@ SERVE = f"""
 import io, json, sys
 from contextlib import redirect_stdout
 from bot.cli import main
-from bot.engine import Engine
+from bot.pipeline.engine import Engine
 from bot.explain import explain
 from bot.settings import Settings
 from bot.adapters.telegram.app import build_application

@@ -20,7 +20,7 @@ import numpy as np
 
 from bot.facts import states_all
 from bot.knowledge import adapter
-from bot.normalize import normalize
+from bot.pipeline.normalize import normalize
 from bot.pipeline.adapt import adapt
 from bot.pipeline.features import NAMES, Features, profile_facts
 from bot.pipeline.text import bigrams, read

@@ -7,7 +7,7 @@ import re
 import logging
 from dataclasses import dataclass, replace
 
-from bot.decide import ABSTAIN, ANSWER, CHITCHAT, HELP, REFUSE, Decision, Kind
+from bot.pipeline.decide import ABSTAIN, ANSWER, CHITCHAT, HELP, REFUSE, Decision, Kind
 from bot.facts import FactBase
 from bot.numbers import numbers_in, unsupported_numbers
 from bot.pipeline.context import LEANS, is_followup

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.pipeline.verify import Verdict
-from bot.retrieve import Hit
+from bot.pipeline.retrieve import Hit
 
 
 class Kind(StrEnum):

@@ -11,13 +11,13 @@ from dataclasses import asdict, dataclass, field
 
 from bot import index as index_mod
 from bot import lexicon
-from bot.compose import Reply, compose
-from bot.decide import ABSTAIN, ANSWER, Decision, Kind, Part, classify, decide
+from bot.pipeline.compose import Reply, compose
+from bot.pipeline.decide import ABSTAIN, ANSWER, Decision, Kind, Part, classify, decide
 from bot.errors import IndexStateError
 from bot.facts import FactBase, load_facts, states_all
 from bot.knowledge.encoder import Encoder
 from bot.knowledge.model_files import weights_fingerprint
-from bot.normalize import clean, expand_everyday, expand_english, normalize, strip_noise, strip_preamble
+from bot.pipeline.normalize import clean, expand_everyday, expand_english, normalize, strip_noise, strip_preamble
 from bot.pipeline.adapt import adapt
 from bot.pipeline.context import LEANS, MAY_LEAN, PRIORITY, SHAPED, STANDS, Conversations, is_followup, readings
 from bot.pipeline.effects import effect_readings
@@ -28,8 +28,8 @@ from bot.pipeline.parts import parts as split_parts
 from bot.pipeline.spelling import Speller
 from bot.pipeline.text import places
 from bot.pipeline.verify import Verdict, Verifier
-from bot.retrieve import Hit, Retriever
-from bot.scope import Scope, other_kind_of_figure, other_months, unlisted_items, unstated_detail
+from bot.pipeline.retrieve import Hit, Retriever
+from bot.pipeline.scope import Scope, other_kind_of_figure, other_months, unlisted_items, unstated_detail
 
 logger = logging.getLogger(__name__)
 # Answered once at load: jieba's and pypinyin's dictionaries load lazily.
