@@ -64,9 +64,9 @@ def cmd_explain(args, settings) -> int:
 
 def cmd_index(args, settings) -> int:
     """Build the index (always with --force; otherwise only when stale)."""
-    from bot import lexicon
-    from bot.facts import load_facts
-    from bot.index import build, is_current
+    from bot.knowledge import lexicon
+    from bot.knowledge.facts import load_facts
+    from bot.knowledge.index import build, is_current
     from bot.knowledge import pieces
     from bot.knowledge.model_files import ONNX_FILES, PIECES, weights_fingerprint
 
@@ -85,7 +85,7 @@ def cmd_index(args, settings) -> int:
 
     def embedder():
         """sentence-transformers (and torch): imported only if some text has no cached vector."""
-        from bot.embedder import Embedder
+        from bot.knowledge.embedder import Embedder
 
         return Embedder.from_settings(settings)
 
@@ -98,7 +98,7 @@ def cmd_index(args, settings) -> int:
 
 def cmd_check(args, settings) -> int:
     """Validate the facts and report figure coverage."""
-    from bot.facts import load_facts, missing_figures, thin_training
+    from bot.knowledge.facts import load_facts, missing_figures, thin_training
 
     base = load_facts(settings.facts_dir)
     missing, thin = missing_figures(base), thin_training(base)

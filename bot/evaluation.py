@@ -8,8 +8,8 @@ import numpy as np
 import yaml
 
 from bot.pipeline.decide import classify
-from bot.facts import squeeze
-from bot.numbers import numbers_in
+from bot.knowledge.facts import squeeze
+from bot.knowledge.numbers import numbers_in
 from bot.pipeline.arithmetic import recomputed
 
 GATE_IN_SCOPE = 0.95

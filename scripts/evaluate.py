@@ -102,7 +102,7 @@ def chart(summary: dict, path: Path) -> None:
 
 def compare(settings, cases) -> list[dict]:
     """Each retrieval configuration on a scratch index, thresholds held fixed."""
-    from bot.embedder import Embedder
+    from bot.knowledge.embedder import Embedder
 
     embedder = Embedder.from_settings(settings)
     rows = []

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot import index as index_mod
-from bot.embedder import Embedder
+from bot.knowledge import index as index_mod
+from bot.knowledge.embedder import Embedder
 from bot.pipeline.engine import Engine
 from bot.errors import ConfigError, IndexStateError, ModelError
-from bot.facts import load_facts
+from bot.knowledge.facts import load_facts
 from bot.knowledge.model_files import ONNX_FILES, weights_fingerprint
 from bot.settings import Settings
 from conftest import FACTS, FAKE_WEIGHTS, MODEL, ROOT, FakeEmbedder
@@ -84,7 +84,7 @@ def tokenizers_pair():
 
 def _natural_texts() -> list[str]:
     from bot.evaluation import load_cases
-    from bot.facts import load_facts
+    from bot.knowledge.facts import load_facts
 
     article = (FACTS / "article.txt").read_text(encoding="utf-8")
     texts = [article] + [s for s in re.split(r"(?<=[。！？；\n])", article) if s.strip()]

@@ -6,7 +6,7 @@ import pytest
 
 from bot.evaluation import load_cases
 from bot.knowledge.bm25 import BM25
-from bot.lexical import tokenize
+from bot.knowledge.lexical import tokenize
 from bot.pipeline.normalize import normalize
 from conftest import ROOT
 

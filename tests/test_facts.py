@@ -3,7 +3,7 @@ import pytest
 import yaml
 
 from bot.errors import FactsError
-from bot.facts import load_facts, missing_figures
+from bot.knowledge.facts import load_facts, missing_figures
 from conftest import FACTS
 
 GOOD = {

@@ -3,10 +3,10 @@ import json
 
 import pytest
 
-from bot import index as index_mod
+from bot.knowledge import index as index_mod
 from bot.pipeline.engine import Engine
 from bot.errors import IndexStateError
-from bot.facts import load_facts
+from bot.knowledge.facts import load_facts
 
 
 def build(settings, embedder):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.facts import load_facts
+from bot.knowledge.facts import load_facts
 from bot.settings import ENV_NAMES, Settings
 from conftest import FACTS, ROOT
 
@@ -81,7 +81,7 @@ def test_a_stale_index_is_rebuilt_by_a_child_process(real_settings, engine, tmp_
 
 def test_a_failed_rebuild_is_one_clear_error(tmp_path):
     from bot.errors import IndexStateError
-    from bot.index import rebuild_in_child
+    from bot.knowledge.index import rebuild_in_child
 
     facts = tmp_path / "facts"
     shutil.copytree(FACTS, facts)
@@ -93,7 +93,7 @@ def test_a_failed_rebuild_is_one_clear_error(tmp_path):
 def test_the_child_build_gets_no_secret_and_stays_offline(monkeypatch):
     """The child's environment blanks the secrets (so the project's .env cannot fill them in)
     and keeps the Makefile's offline defaults unless the bot's own environment says otherwise."""
-    from bot import index as index_mod
+    from bot.knowledge import index as index_mod
 
     seen = {}
 

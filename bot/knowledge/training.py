@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.facts import states_all
+from bot.knowledge.facts import states_all
 from bot.knowledge import adapter
 from bot.pipeline.normalize import normalize
 from bot.pipeline.adapt import adapt

@@ -9,12 +9,12 @@ import re
 import time
 from dataclasses import asdict, dataclass, field
 
-from bot import index as index_mod
-from bot import lexicon
+from bot.knowledge import index as index_mod
+from bot.knowledge import lexicon
 from bot.pipeline.compose import Reply, compose
 from bot.pipeline.decide import ABSTAIN, ANSWER, Decision, Kind, Part, classify, decide
 from bot.errors import IndexStateError
-from bot.facts import FactBase, load_facts, states_all
+from bot.knowledge.facts import FactBase, load_facts, states_all
 from bot.knowledge.encoder import Encoder
 from bot.knowledge.model_files import weights_fingerprint
 from bot.pipeline.normalize import clean, expand_everyday, expand_english, normalize, strip_noise, strip_preamble
@@ -100,7 +100,7 @@ def load_encoder(settings):
     """The query encoder. The ONNX backends run in bot.knowledge.encoder, without torch; only
     QA_BACKEND=torch loads sentence-transformers (and torch) into the serving process."""
     if settings.backend == "torch":
-        from bot.embedder import Embedder
+        from bot.knowledge.embedder import Embedder
 
         return Embedder.from_settings(settings)
     return Encoder.from_settings(settings)

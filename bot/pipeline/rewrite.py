@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from bot.lexicon import cut, posseg
+from bot.knowledge.lexicon import cut, posseg
 from bot.pipeline.arithmetic import COMPARE, DIFFERENCE, RATIO, TOTAL, operation
 from bot.pipeline.parts import YEAR_RUN, items, topic
 from bot.pipeline.text import YEAR

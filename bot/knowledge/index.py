@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from bot.errors import IndexStateError
-from bot.facts import FactBase, facts_digest
+from bot.knowledge.facts import FactBase, facts_digest
 from bot.knowledge.bm25 import BM25
 from bot.knowledge.model_files import sha256_of
-from bot.lexical import VERSION as LEXICAL_VERSION
-from bot.lexical import tokenize
+from bot.knowledge.lexical import VERSION as LEXICAL_VERSION
+from bot.knowledge.lexical import tokenize
 from bot.pipeline.normalize import VERSION as NORMALIZE_VERSION
 from bot.pipeline.normalize import normalize
 from bot.pipeline.adapt import adapt

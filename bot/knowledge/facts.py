@@ -13,7 +13,7 @@ import yaml
 
 from bot.errors import FactsError
 from bot.pipeline.normalize import is_everyday
-from bot.numbers import figure_tokens, numbers_in
+from bot.knowledge.numbers import figure_tokens, numbers_in
 
 GLOSSARY = "glossary.yaml"
 OUT_OF_SCOPE = "out-of-scope.yaml"
