@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import evaluation as ev  # noqa: E402
+from bot.testing import evaluation as ev  # noqa: E402
 from bot.pipeline.engine import Engine  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 

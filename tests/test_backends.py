@@ -83,7 +83,7 @@ def tokenizers_pair():
 
 
 def _natural_texts() -> list[str]:
-    from bot.evaluation import load_cases
+    from bot.testing.evaluation import load_cases
     from bot.knowledge.facts import load_facts
 
     article = (FACTS / "article.txt").read_text(encoding="utf-8")

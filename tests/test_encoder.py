@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import ModelError
-from bot.evaluation import load_cases
+from bot.testing.evaluation import load_cases
 from bot.knowledge import pieces
 from bot.knowledge.encoder import Encoder, Rows, pool
 from bot.knowledge.model_files import PIECES, read_layout

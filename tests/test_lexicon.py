@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.knowledge import lexicon
-from bot.evaluation import load_cases
+from bot.testing.evaluation import load_cases
 from bot.knowledge.facts import load_facts
 from conftest import FACTS, ROOT
 

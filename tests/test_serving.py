@@ -26,9 +26,9 @@ TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"
 SERVE = f"""
 import io, json, sys
 from contextlib import redirect_stdout
-from bot.cli import main
+from bot.adapters.cli import main
 from bot.pipeline.engine import Engine
-from bot.explain import explain
+from bot.adapters.explain import explain
 from bot.settings import Settings
 from bot.adapters.telegram.app import build_application
 

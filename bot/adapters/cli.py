@@ -54,7 +54,7 @@ def _json_line(line: str) -> tuple[str, str | None]:
 
 def cmd_explain(args, settings) -> int:
     """Show how one question is read, retrieved, verified and decided (the operator's hit test)."""
-    from bot.explain import explain, render
+    from bot.adapters.explain import explain, render
 
     engine = _engine(settings)
     report = explain(engine, " ".join(args.question))
@@ -118,7 +118,7 @@ def cmd_chat(args, settings) -> int:
         from bot.adapters.telegram.app import run
 
         return run(settings, Engine.load)
-    from bot.console import run_console
+    from bot.adapters.console import run_console
 
     return run_console(_engine(settings))
 
