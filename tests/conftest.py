@@ -101,7 +101,7 @@ def fake_settings(tmp_path, small_facts):
 def fake_index_template(tmp_path_factory):
     """One fake-embedder build of the small facts, done once per session: (settings, the
     manifest the build returned). Read only: a test gets its own copy from `fake_index`."""
-    from bot.knowledge import index as index_mod
+    from bot.build import index as index_mod
     from bot.knowledge.facts import load_facts
 
     root = tmp_path_factory.mktemp("fake-template")
@@ -116,7 +116,7 @@ def fake_index(fake_settings, fake_index_template):
     """A private, writable copy of the session's fake-embedder index (with its embedding cache)
     in `fake_settings.index_dir`, current for `fake_settings`; returns the manifest of the
     build it was copied from (a build from an empty cache)."""
-    from bot.knowledge import index as index_mod
+    from bot.build import index as index_mod
 
     template, manifest = fake_index_template
     shutil.copytree(template.index_dir, fake_settings.index_dir, symlinks=True)

@@ -66,7 +66,7 @@ def cmd_index(args, settings) -> int:
     """Build the index (always with --force; otherwise only when stale)."""
     from bot.knowledge import lexicon
     from bot.knowledge.facts import load_facts
-    from bot.knowledge.index import build, is_current
+    from bot.build.index import build, is_current
     from bot.knowledge import pieces
     from bot.knowledge.model_files import ONNX_FILES, PIECES, weights_fingerprint
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import yaml
 
 from bot.errors import FactsError
-from bot.pipeline.normalize import is_everyday
 from bot.knowledge.numbers import figure_tokens, numbers_in
 
 GLOSSARY = "glossary.yaml"
@@ -27,6 +26,7 @@ MIN_VARIANTS, MIN_NOT_ANSWERED = 15, 5
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _WS = re.compile(r"\s+")
+_CJK_KEY = re.compile(r"[\u4e00-\u9fff]")
 
 
 # libyaml's parser when PyYAML has it: the facts are ~1 MB of YAML, and the pure-Python
@@ -36,6 +36,11 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def _yaml(text: str):
     return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+
+
+def is_everyday(key: str) -> bool:
+    """Whether a glossary key is an everyday Chinese expression (拉人入会), not an English term."""
+    return bool(_CJK_KEY.match(key))
 
 
 def squeeze(text: str) -> str:

@@ -9,27 +9,28 @@ import re
 import time
 from dataclasses import asdict, dataclass, field
 
+from bot.errors import IndexStateError
 from bot.knowledge import index as index_mod
 from bot.knowledge import lexicon
-from bot.pipeline.compose import Reply, compose
-from bot.pipeline.decide import ABSTAIN, ANSWER, Decision, Kind, Part, classify, decide
-from bot.errors import IndexStateError
-from bot.knowledge.facts import FactBase, load_facts, states_all
 from bot.knowledge.encoder import Encoder
+from bot.knowledge.facts import FactBase, load_facts, states_all
 from bot.knowledge.model_files import weights_fingerprint
-from bot.pipeline.normalize import clean, expand_everyday, expand_english, normalize, strip_noise, strip_preamble
 from bot.pipeline.adapt import adapt
-from bot.pipeline.context import LEANS, MAY_LEAN, PRIORITY, SHAPED, STANDS, Conversations, is_followup, readings
-from bot.pipeline.effects import effect_readings
 from bot.pipeline.arithmetic import compute, operation
+from bot.pipeline.compose import Reply, compose
+from bot.pipeline.context import LEANS, MAY_LEAN, PRIORITY, SHAPED, STANDS, Conversations, is_followup, readings
+from bot.pipeline.decide import ABSTAIN, ANSWER, Decision, Kind, Part, classify, decide
+from bot.pipeline.effects import effect_readings
 from bot.pipeline.lookup import figures_asked, stating
+from bot.pipeline.normalize import clean, expand_everyday, expand_english, normalize, strip_noise, strip_preamble
 from bot.pipeline.parts import items, year_than
 from bot.pipeline.parts import parts as split_parts
+from bot.pipeline.resources import expected_manifest, rebuild_in_child
+from bot.pipeline.retrieve import Hit, Retriever
+from bot.pipeline.scope import Scope, other_kind_of_figure, other_months, unlisted_items, unstated_detail
 from bot.pipeline.spelling import Speller
 from bot.pipeline.text import places
 from bot.pipeline.verify import Verdict, Verifier
-from bot.pipeline.retrieve import Hit, Retriever
-from bot.pipeline.scope import Scope, other_kind_of_figure, other_months, unlisted_items, unstated_detail
 
 logger = logging.getLogger(__name__)
 # Answered once at load: jieba's and pypinyin's dictionaries load lazily.
@@ -142,14 +143,14 @@ class Engine:
         base = load_facts(settings.facts_dir, cache_dir=settings.index_dir / "facts-cache")
         embedder = embedder or load_encoder(settings)
         weights = weights_fingerprint(settings.model, settings.backend)
-        expected = index_mod.expected_manifest(base.digest, settings.model, weights, settings)
+        expected = expected_manifest(base.digest, settings.model, weights, settings)
         try:
             idx = index_mod.load(settings.index_dir, expected, embedder.dim)
         except IndexStateError as exc:
             if settings.on_stale != "rebuild" and not rebuild:
                 raise
             logger.warning("%s; rebuilding", exc)
-            (builder or index_mod.rebuild_in_child)(settings)
+            (builder or rebuild_in_child)(settings)
             idx = index_mod.load(settings.index_dir, expected, embedder.dim)
         lexicon.install(settings.index_dir / lexicon.CACHE)
         try:
