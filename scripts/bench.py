@@ -188,7 +188,7 @@ def memory(questions: list[str], first: int) -> dict:
 # ---- the report --------------------------------------------------------------------------
 
 def measure(args) -> dict:
-    from bot.knowledge.facts import load_facts
+    from bot.knowledge.load import load_facts
     from bot.settings import Settings
     from bot.testing.questions import base_questions, varied
 

@@ -102,7 +102,7 @@ def fake_index_template(tmp_path_factory):
     """One fake-embedder build of the small facts, done once per session: (settings, the
     manifest the build returned). Read only: a test gets its own copy from `fake_index`."""
     from bot.build import index as index_mod
-    from bot.knowledge.facts import load_facts
+    from bot.knowledge.load import load_facts
 
     root = tmp_path_factory.mktemp("fake-template")
     settings = _fake_settings(_small_facts(root / "small-facts"), root / "index")

@@ -16,7 +16,7 @@ from bot.knowledge import index as index_mod
 from bot.knowledge.embedder import Embedder
 from bot.pipeline.engine import Engine
 from bot.errors import ConfigError, IndexStateError, ModelError
-from bot.knowledge.facts import load_facts
+from bot.knowledge.load import load_facts
 from bot.knowledge.model_files import ONNX_FILES, weights_fingerprint
 from bot.pipeline.resources import expected_manifest
 from bot.settings import Settings
@@ -86,7 +86,7 @@ def tokenizers_pair():
 
 def _natural_texts() -> list[str]:
     from bot.testing.evaluation import load_cases
-    from bot.knowledge.facts import load_facts
+    from bot.knowledge.load import load_facts
 
     article = (FACTS / "article.txt").read_text(encoding="utf-8")
     texts = [article] + [s for s in re.split(r"(?<=[。！？；\n])", article) if s.strip()]

@@ -85,7 +85,7 @@ def pre_tokenize():
 
 
 def test_piece_ids_are_sentencepieces_on_the_articles_facts_and_questions(piece_pair, pre_tokenize):
-    from bot.knowledge.facts import load_facts
+    from bot.knowledge.load import load_facts
 
     reference, ours = piece_pair
     texts = [(FACTS / "article.txt").read_text(encoding="utf-8"), *_article_sentences(), *_questions()]

@@ -5,7 +5,8 @@ import pytest
 
 from bot.pipeline.compose import Citation, Reply, UnsupportedNumber, check_numbers, compose
 from bot.pipeline.decide import ANSWER, Decision
-from bot.knowledge.facts import Fact, load_facts
+from bot.knowledge.facts import Fact
+from bot.knowledge.load import load_facts
 from bot.pipeline.retrieve import Hit
 from conftest import FACTS
 

@@ -7,7 +7,7 @@ from bot.build import index as build_mod
 from bot.knowledge import index as index_mod
 from bot.pipeline.engine import Engine
 from bot.errors import IndexStateError
-from bot.knowledge.facts import load_facts
+from bot.knowledge.load import load_facts
 
 
 def build(settings, embedder):

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.knowledge import lexicon
 from bot.testing.evaluation import load_cases
-from bot.knowledge.facts import load_facts
+from bot.knowledge.load import load_facts
 from conftest import FACTS, ROOT
 
 

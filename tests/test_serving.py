@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge.facts import load_facts
+from bot.knowledge.load import load_facts
 from bot.settings import ENV_NAMES, Settings
 from conftest import FACTS, ROOT
 

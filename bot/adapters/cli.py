@@ -65,7 +65,7 @@ def cmd_explain(args, settings) -> int:
 def cmd_index(args, settings) -> int:
     """Build the index (always with --force; otherwise only when stale)."""
     from bot.knowledge import lexicon
-    from bot.knowledge.facts import load_facts
+    from bot.knowledge.load import load_facts
     from bot.build.index import build, is_current
     from bot.knowledge import pieces
     from bot.knowledge.model_files import ONNX_FILES, PIECES, weights_fingerprint
@@ -98,7 +98,8 @@ def cmd_index(args, settings) -> int:
 
 def cmd_check(args, settings) -> int:
     """Validate the facts and report figure coverage."""
-    from bot.knowledge.facts import load_facts, missing_figures, thin_training
+    from bot.knowledge.load import load_facts
+    from bot.knowledge.validate import missing_figures, thin_training
 
     base = load_facts(settings.facts_dir)
     missing, thin = missing_figures(base), thin_training(base)

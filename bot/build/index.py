@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from bot.errors import IndexStateError
-from bot.knowledge.facts import FactBase, facts_digest
+from bot.knowledge.facts import FactBase
 from bot.knowledge.index import CURRENT, Index, read_manifest, stale_reasons
+from bot.knowledge.load import facts_digest
 from bot.knowledge.lexical import tokenize
 from bot.knowledge.model_files import sha256_of
 from bot.pipeline.adapt import adapt

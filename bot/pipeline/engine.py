@@ -13,7 +13,8 @@ from bot.errors import IndexStateError
 from bot.knowledge import index as index_mod
 from bot.knowledge import lexicon
 from bot.knowledge.encoder import Encoder
-from bot.knowledge.facts import FactBase, load_facts, states_all
+from bot.knowledge.facts import FactBase, states_all
+from bot.knowledge.load import load_facts
 from bot.knowledge.model_files import weights_fingerprint
 from bot.pipeline.adapt import adapt
 from bot.pipeline.arithmetic import compute, operation
