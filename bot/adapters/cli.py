@@ -64,10 +64,10 @@ def cmd_explain(args, settings) -> int:
 
 def cmd_index(args, settings) -> int:
     """Build the index (always with --force; otherwise only when stale)."""
-    from bot.knowledge import lexicon
-    from bot.knowledge.load import load_facts
     from bot.build.index import build, is_current
+    from bot.knowledge import lexicon
     from bot.knowledge import pieces
+    from bot.knowledge.load import load_facts
     from bot.knowledge.model_files import ONNX_FILES, PIECES, weights_fingerprint
 
     lexicon.prepare(settings.index_dir / lexicon.CACHE)  # built once, used by every start
@@ -115,8 +115,8 @@ def cmd_check(args, settings) -> int:
 def cmd_chat(args, settings) -> int:
     """Run the Telegram bot when a token is set, else the console chat."""
     if settings.telegram_token.get_secret_value() and not getattr(args, "console", False):
-        from bot.pipeline.engine import Engine
         from bot.adapters.telegram.app import run
+        from bot.pipeline.engine import Engine
 
         return run(settings, Engine.load)
     from bot.adapters.console import run_console

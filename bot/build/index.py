@@ -20,8 +20,8 @@ import numpy as np
 from bot.errors import IndexStateError
 from bot.knowledge.facts import FactBase
 from bot.knowledge.index import CURRENT, Index, read_manifest, stale_reasons
-from bot.knowledge.load import facts_digest
 from bot.knowledge.lexical import tokenize
+from bot.knowledge.load import facts_digest
 from bot.knowledge.model_files import sha256_of
 from bot.pipeline.adapt import adapt
 from bot.pipeline.normalize import normalize

@@ -21,8 +21,8 @@ import numpy as np
 from bot.build import adapter
 from bot.knowledge.facts import states_all
 from bot.pipeline.adapt import adapt
-from bot.pipeline.normalize import normalize
 from bot.pipeline.features import NAMES, Features, profile_facts
+from bot.pipeline.normalize import normalize
 from bot.pipeline.text import bigrams, read
 from bot.pipeline.verify import VERSION, Model
 

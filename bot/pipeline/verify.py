@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.pipeline.features import NAMES, FactProfile, Features, QuestionView
 from bot.knowledge.lexicon import word_frequency
+from bot.pipeline.features import NAMES, FactProfile, Features, QuestionView
 from bot.pipeline.text import STOPWORDS, Article, sounds_in
 
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
