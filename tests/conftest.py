@@ -101,8 +101,8 @@ def fake_settings(tmp_path, small_facts):
 def fake_index_template(tmp_path_factory):
     """One fake-embedder build of the small facts, done once per session: (settings, the
     manifest the build returned). Read only: a test gets its own copy from `fake_index`."""
-    from bot import index as index_mod
-    from bot.facts import load_facts
+    from bot.build import index as index_mod
+    from bot.knowledge.load import load_facts
 
     root = tmp_path_factory.mktemp("fake-template")
     settings = _fake_settings(_small_facts(root / "small-facts"), root / "index")
@@ -116,7 +116,7 @@ def fake_index(fake_settings, fake_index_template):
     """A private, writable copy of the session's fake-embedder index (with its embedding cache)
     in `fake_settings.index_dir`, current for `fake_settings`; returns the manifest of the
     build it was copied from (a build from an empty cache)."""
-    from bot import index as index_mod
+    from bot.build import index as index_mod
 
     template, manifest = fake_index_template
     shutil.copytree(template.index_dir, fake_settings.index_dir, symlinks=True)
@@ -142,7 +142,7 @@ def real_settings(tmp_path_factory):
 @pytest.fixture(scope="session")
 def torch_embedder(real_settings):
     """The converted model on the torch fp32 backend (the reference for the others)."""
-    from bot.embedder import Embedder
+    from bot.knowledge.embedder import Embedder
 
     return Embedder(real_settings.model, backend="torch")
 
@@ -150,7 +150,7 @@ def torch_embedder(real_settings):
 @pytest.fixture(scope="session")
 def engine(real_settings):
     """The real engine: model and index loaded once for the whole session."""
-    from bot.engine import Engine
+    from bot.pipeline.engine import Engine
 
     return Engine.load(real_settings)
 
@@ -159,7 +159,7 @@ def engine(real_settings):
 def uncached_engine(engine):
     """A second engine over the same model, index and verifier, with the reply cache off: two
     answers to one question from it are two computations, not one remembered reply."""
-    from bot.engine import Engine
+    from bot.pipeline.engine import Engine
 
     return Engine(engine.settings.replace(cache_size=0), engine.base, engine.embedder,
                   engine.index, engine.verifier)

@@ -1,7 +1,7 @@
 """The evaluation gate on tests/data/questions.yaml, and the evaluator's own arithmetic."""
 import pytest
 
-from bot import evaluation as ev
+from bot.testing import evaluation as ev
 from conftest import ROOT
 
 QUESTIONS = ROOT / "tests" / "data" / "questions.yaml"

@@ -2,7 +2,7 @@
 levels of place."""
 import pytest
 
-from bot.scope import Scope, other_kind_of_figure, unlisted_items, unstated_detail
+from bot.pipeline.scope import Scope, other_kind_of_figure, unlisted_items, unstated_detail
 
 
 def test_a_year_after_the_article_is_out_of_scope():
