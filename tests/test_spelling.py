@@ -47,3 +47,9 @@ def test_a_misspelled_place_elsewhere_is_respelled_only_before_a_suffix():
     assert spell("大桐市有多少工会") == "大同市有多少工会"
     assert spell("河难每年有多少劳模") == "河难每年有多少劳模"     # no 省 or 市: not read as a place
     assert spell("山西省有多少劳模") == "山西省有多少劳模"         # the article's own place stays
+
+
+def test_a_typo_matches_any_reading_of_a_heteronym():
+    spell = Speller("首钢长钢第一次民主评议会。", ("首钢", "长钢", "民主", "评议会"), names=("长钢",))
+    assert spell("常钢第一次民主评议会") == "长钢第一次民主评议会"  # 长 reads zhang or chang
+    assert spell("张钢第一次民主评议会") == "长钢第一次民主评议会"  # and its first reading still counts

@@ -20,6 +20,25 @@ VERSION = 2
 
 
 @functools.lru_cache(maxsize=1)
+def _heteronyms() -> dict[int, tuple[str, ...]]:
+    """Code point → every toneless reading, for the characters that have more than one (长: zhang,
+    chang), from the same table as `_syllables`."""
+    package = importlib.util.find_spec("pypinyin")
+    table = json.loads((Path(package.submodule_search_locations[0]) / "pinyin_dict.json").read_text("utf-8"))
+    out = {}
+    for point, readings in table.items():
+        toneless = tuple(dict.fromkeys(_toneless(r) for r in readings.split(",")))
+        if len(toneless) > 1:
+            out[int(point)] = toneless
+    return out
+
+
+def readings(char: str) -> tuple[str, ...]:
+    """Every toneless reading of one character, its most common first (长 → zhang, chang)."""
+    return _heteronyms().get(ord(char)) or tuple(toneless_pinyin(char))
+
+
+@functools.lru_cache(maxsize=1)
 def _syllables() -> dict[int, str]:
     """Code point → toneless syllable of its most common reading, from pypinyin's table of
     single characters. The table is read as a file because importing pypinyin also loads its
