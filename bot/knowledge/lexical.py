@@ -20,33 +20,32 @@ VERSION = 2
 
 
 @functools.lru_cache(maxsize=1)
-def _heteronyms() -> dict[int, tuple[str, ...]]:
-    """Code point → every toneless reading, for the characters that have more than one (长: zhang,
-    chang), from the same table as `_syllables`."""
-    package = importlib.util.find_spec("pypinyin")
-    table = json.loads((Path(package.submodule_search_locations[0]) / "pinyin_dict.json").read_text("utf-8"))
-    out = {}
-    for point, readings in table.items():
-        toneless = tuple(dict.fromkeys(_toneless(r) for r in readings.split(",")))
-        if len(toneless) > 1:
-            out[int(point)] = toneless
-    return out
-
-
-def readings(char: str) -> tuple[str, ...]:
-    """Every toneless reading of one character, its most common first (长 → zhang, chang)."""
-    return _heteronyms().get(ord(char)) or tuple(toneless_pinyin(char))
-
-
-@functools.lru_cache(maxsize=1)
-def _syllables() -> dict[int, str]:
-    """Code point → toneless syllable of its most common reading, from pypinyin's table of
+def _tables() -> tuple[dict[int, str], dict[int, tuple[str, ...]]]:
+    """Code point → toneless syllable of its most common reading, and → every toneless reading
+    for the characters that have more than one (长: zhang, chang), from pypinyin's table of
     single characters. The table is read as a file because importing pypinyin also loads its
     phrase dictionary (~44 MB, ~0.2 s) unless PYPINYIN_NO_PHRASES is set in the process
     environment, which would change pypinyin for everything else in the process."""
     package = importlib.util.find_spec("pypinyin")  # locates the package without importing it
     table = json.loads((Path(package.submodule_search_locations[0]) / "pinyin_dict.json").read_text("utf-8"))
-    return {int(point): _toneless(readings.split(",", 1)[0]) for point, readings in table.items()}
+    first, every = {}, {}
+    for point, readings in table.items():
+        toneless = _toneless(readings.split(",", 1)[0])
+        first[int(point)] = toneless
+        if "," in readings:
+            others = tuple(dict.fromkeys(_toneless(r) for r in readings.split(",")))
+            if len(others) > 1:
+                every[int(point)] = others
+    return first, every
+
+
+def _syllables() -> dict[int, str]:
+    return _tables()[0]
+
+
+def readings(char: str) -> tuple[str, ...]:
+    """Every toneless reading of one character, its most common first (长 → zhang, chang)."""
+    return _tables()[1].get(ord(char)) or tuple(toneless_pinyin(char))
 
 
 def _toneless(reading: str) -> str:
