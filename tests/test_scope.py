@@ -2,7 +2,7 @@
 levels of place."""
 import pytest
 
-from bot.pipeline.scope import Scope, other_kind_of_figure, unlisted_items, unstated_detail
+from bot.pipeline.scope import Scope, other_kind_of_figure, other_relative_year, unlisted_items, unstated_detail
 
 
 def test_a_year_after_the_article_is_out_of_scope():
@@ -87,3 +87,12 @@ def test_the_items_of_a_counted_group_are_answered_only_by_a_fact_that_holds_tha
     assert not unlisted_items("六站是哪六站", stations)
     assert not unlisted_items("命名了多少个创新工作室", innovation)  # a count, not the items, is asked
     assert not unlisted_items("五一表彰大会有哪些领导出席", "省四套班子主要领导亲临全省五一表彰大会。")  # 五一 is a name
+
+
+def test_a_year_named_relative_to_the_articles_must_be_one_the_dated_fact_covers():
+    cut = "2013年1月~8月份，山西省总机关的经费支出与去年同期相比减少了21%。"
+    assert other_relative_year("去年1至8月经费支出比前年同期减少了多少", cut, 2013)  # 2011 is not covered
+    assert not other_relative_year("今年1到8月经费比去年少了多少", cut, 2013)          # 2012 is, by 去年同期
+    assert other_relative_year("前年组建月新增了多少工会", "2012年工会组建月新增工会组织866个。", 2013)
+    assert not other_relative_year("去年组建月新增了多少工会", "2012年工会组建月新增工会组织866个。", 2013)
+    assert not other_relative_year("去年新增了多少", "5年来，山西全省新增工会组织1万个。", 2013)  # undated

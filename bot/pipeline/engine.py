@@ -121,7 +121,7 @@ class Engine:
         scope = self.scope
         return (other_kind_of_figure(text, fact_text)
                 or scope.other_level_of_place(text, fact_text) or scope.other_province(text, fact_text)
-                or scope.other_place(text, fact_text)
+                or scope.other_place(text, fact_text) or scope.other_relative_year(text, fact_text)
                 or scope.no_venue(text, fact_text) or unlisted_items(text, fact_text)
                 or unstated_detail(text, fact_text))
 

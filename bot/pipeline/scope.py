@@ -89,12 +89,33 @@ _ASKS_WHERE = re.compile(r"(在(哪里|哪儿|哪|什么地方|啥地方)|哪里
 HOME = ("山西", "全省", "全国")
 
 
+# Years named relative to the article's own (前年 is two years before 2013); 同期 after one is a
+# comparison's base, which the fact may state as its own 去年同期.
+_RELATIVE = {"大前年": 3, "前年": 2, "去年": 1}
+_RELATIVE_YEAR = re.compile(r"大前年|前年|去年")
+_FULL_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)年")
+
+
+def other_relative_year(question: str, fact_text: str, year: int) -> bool:
+    """Whether the question names a year relative to the article's (去年, 前年) that the fact,
+    which is dated, does not cover (去年比前年减少了多少 against 2013年1月~8月份…与去年同期相比: the
+    fact covers 2013 and, through its 去年同期, 2012, not 2011)."""
+    asked = {year - _RELATIVE[w] for w in _RELATIVE_YEAR.findall(question)}
+    dated = {int(y) for y in _FULL_YEAR.findall(fact_text)}
+    if not asked or not dated:
+        return False
+    if "去年" in fact_text:
+        dated |= {y - 1 for y in dated}
+    return not asked <= dated
+
+
 class Scope:
     """The article's years and places, read once."""
 
     def __init__(self, article: str, year: int, named_places: tuple[str, ...] = (),
                  organizations: tuple[str, ...] = ()):
         self.article = article.replace(" ", "")
+        self.year = year
         self.years = set(YEAR.findall(article)) | {str(year)}
         self.places = tuple(p for p in places() if p not in article)
         self.cities = tuple(p for p in named_places if p not in HOME)  # 太原, 阳泉, 北格镇…
@@ -111,6 +132,10 @@ class Scope:
         """Whether the question asks which city (or county, town) and the fact names none
         (在山西哪个城市开的 against 全总在山西召开了…)."""
         return bool(_ASKS_CITY.search(question)) and not self._names_a_city(fact_text)
+
+    def other_relative_year(self, question: str, fact_text: str) -> bool:
+        """`other_relative_year` against the article's year."""
+        return other_relative_year(question, fact_text, self.year)
 
     def other_province(self, question: str, fact_text: str) -> bool:
         """Whether the question asks which province and the fact names none but the article's own
