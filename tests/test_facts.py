@@ -4,7 +4,7 @@ import yaml
 
 from bot.errors import FactsError
 from bot.facts import load_facts, missing_figures
-from conftest import FACTS
+from support import FACTS
 
 GOOD = {
     "id": "union-count",

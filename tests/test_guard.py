@@ -7,7 +7,7 @@ from bot.compose import Citation, Reply, UnsupportedNumber, check_numbers, compo
 from bot.decide import ANSWER, Decision
 from bot.facts import Fact, load_facts
 from bot.retrieve import Hit
-from conftest import FACTS
+from support import FACTS
 
 QUOTE = "截至7月底,全省基层工会数达61428个,会员数达7706467名。"
 

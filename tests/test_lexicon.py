@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bot import lexicon
 from bot.evaluation import load_cases
 from bot.facts import load_facts
-from conftest import FACTS, ROOT
+from support import FACTS, ROOT
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import yaml
 
 from bot.facts import load_facts
 from bot.settings import ENV_NAMES, Settings
-from conftest import FACTS, ROOT
+from support import FACTS, ROOT
 
 pytestmark = pytest.mark.slow
 BUILD_LIBRARIES = ["torch", "transformers", "sentence_transformers", "sklearn", "scipy", "lightgbm",
