@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 
 import pytest
 
 from bot.engine import Engine
 from bot.adapters.telegram.app import ALLOWED_UPDATES, build_application
-from bot.testing.fake_telegram import FakeTelegram
+from bot.testing.fake_telegram import DEFAULT_TOKEN, FakeTelegram
 from telegram_support import ADMIN, BOT, TOKEN
 
 
@@ -93,3 +94,19 @@ async def tg(engine, real_settings, tmp_path):
     yield holder
     await stop()
     fake.stop()
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch):
+    """The fake listens on 127.0.0.1, which no proxy may stand in front of."""
+    no_proxy = os.environ.get("NO_PROXY", "")
+    if "127.0.0.1" not in no_proxy:
+        monkeypatch.setenv("NO_PROXY", ",".join(filter(None, [no_proxy, "127.0.0.1,localhost"])))
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+
+
+@pytest.fixture
+def fake():
+    """A fake Bot API server under its default token, with no bot of ours behind it."""
+    with FakeTelegram(token=DEFAULT_TOKEN, bot_username=BOT) as server:
+        yield server
