@@ -1,4 +1,4 @@
-"""What the Telegram tests share besides fixtures: the bot's and users' ids, waits on the fake, and a held engine."""
+"""What the Telegram tests share besides fixtures: ids, a question the bot answers, waits on the fake, a held engine."""
 from __future__ import annotations
 
 import asyncio
@@ -6,7 +6,8 @@ import threading
 
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"
 BOT = "shanxi_qa_bot"
-ADMIN, USER = 42, 1001
+ADMIN, USER, GROUP = 42, 1001, -2001
+QUESTION, FIGURE = "山西工会会员有多少？", "7706467"  # a question the bot answers, and its figure
 
 
 async def wait_message(fake, chat_id=None, timeout=20, predicate=None):
@@ -16,6 +17,14 @@ async def wait_message(fake, chat_id=None, timeout=20, predicate=None):
 
 async def wait_call(fake, method, timeout=20, predicate=None):
     return await asyncio.to_thread(fake.wait_for_call, method, timeout, predicate)
+
+
+async def settle(fake, user_id=9009):
+    """Wait until a question sent now has been answered. Updates queued before it have
+    been handled or dropped by then: each was checked as its handler started, and the
+    engine answers one question at a time, in order."""
+    fake.inject_message(QUESTION, user_id=user_id, chat_id=user_id)
+    await wait_message(fake, user_id)
 
 
 def votes(msg) -> tuple[str, str]:
