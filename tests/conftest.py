@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -17,6 +18,31 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import pytest  # noqa: E402
 
 from support import FACTS, MODEL, ROOT  # noqa: E402
+
+TIERS = ("unit", "model", "telegram")  # the folders under tests/, and the marker each gives its tests
+HERE = Path(__file__).parent
+
+
+def _tier(item) -> str | None:
+    """The tier folder a test sits in; None outside tests/ or outside the tier folders."""
+    if not item.path.is_relative_to(HERE):
+        return None
+    folder = item.path.relative_to(HERE).parts[0]
+    return folder if folder in TIERS else None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test with its tier, so that `pytest -m unit` (or `-m "not telegram"`) selects by tier."""
+    for item in items:
+        if _tier(item):
+            item.add_marker(_tier(item))
+
+
+def pytest_runtest_setup(item):
+    """A test file under tests/ but outside the tier folders fails: `make test-fast` would leave it out."""
+    if item.path.is_relative_to(HERE) and not _tier(item):
+        pytest.fail(f"{item.path.relative_to(HERE.parent)} is outside the test tiers: move it into tests/unit/, "
+                    "tests/model/ or tests/telegram/ (README \"Development\")", pytrace=False)
 
 
 @pytest.fixture

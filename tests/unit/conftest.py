@@ -1,4 +1,4 @@
-"""Unit-tier fixtures: the fake embedder, one small fact file, and its index built once per session."""
+"""Unit-tier fixtures: the fake embedder, one small fact file and its index built once per session; no real model."""
 from __future__ import annotations
 
 import copy
@@ -9,6 +9,23 @@ import pytest
 
 from fakes import FAKE_WEIGHTS, FakeEmbedder
 from support import FACTS
+
+
+def _refuse_the_real_model():
+    pytest.fail("unit tests run without the model and the index (`make test-fast` needs neither): "
+                "a test that needs them belongs in tests/model/ or tests/telegram/")
+
+
+@pytest.fixture(scope="session")
+def real_settings():
+    """Refused in this tier: see `_refuse_the_real_model`."""
+    _refuse_the_real_model()
+
+
+@pytest.fixture(scope="session")
+def engine():
+    """Refused in this tier, even when another tier's test loaded the real engine in this process."""
+    _refuse_the_real_model()
 
 
 @pytest.fixture
