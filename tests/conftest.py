@@ -19,8 +19,20 @@ import pytest  # noqa: E402
 
 from support import FACTS, MODEL, ROOT  # noqa: E402
 
-TIERS = ("unit", "model", "telegram")  # the folders under tests/, and the marker each gives its tests
+# The folders under tests/, each a marker its tests get (here, not in pyproject.toml, whose every edit
+# makes `make` reinstall the dependencies).
+TIERS = {
+    "unit": "tests/unit/: no model and no index, a fake embedder over small fact sets (make test-fast)",
+    "model": "tests/model/: the real model and index, loaded once per session",
+    "telegram": "tests/telegram/: the bot through the fake Bot API, in process or as a subprocess",
+}
 HERE = Path(__file__).parent
+
+
+def pytest_configure(config):
+    """Register one marker per tier."""
+    for tier, meaning in TIERS.items():
+        config.addinivalue_line("markers", f"{tier}: {meaning}")
 
 
 def _tier(item) -> str | None:
