@@ -1,5 +1,7 @@
-"""Self-test of bot/testing/fake_telegram/ over raw HTTP: tokens and methods, body formats, text
-validation, long polling, faults, and what users and Telegram do to chats."""
+"""Self-test of bot/testing/fake_telegram/ over raw HTTP.
+
+Tokens and methods, body formats, text validation, long polling, faults, and what users and Telegram do to chats.
+"""
 from __future__ import annotations
 
 import json

@@ -1,5 +1,7 @@
-"""Issue #11 end to end through the fake Bot API, what Telegram and the world do to the bot: deleted
-questions, blocked users, chat events, delivery faults, outages, concurrent reloads and old records."""
+"""What Telegram and the world do to the bot, end to end through the fake Bot API (issue #11).
+
+Deleted questions, blocked users, chat events, delivery faults, outages, concurrent reloads and old records.
+"""
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,7 @@
-"""Issue #11 end to end through the fake Bot API, what senders can do to the bot: forged buttons,
-repeated votes, floods, look-alike mentions and admin commands in groups."""
+"""What senders can do to the bot, end to end through the fake Bot API (issue #11).
+
+Forged buttons, repeated votes, floods, look-alike mentions and admin commands in groups.
+"""
 from __future__ import annotations
 
 import logging

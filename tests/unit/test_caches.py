@@ -1,5 +1,4 @@
-"""The backend setting and what the backends rest on, without a model: weight digests, the embedding
-cache and the reply cache (fake embedder), and the error for missing tokeniser files."""
+"""Without a model: the backend setting, weight digests, the embedding and reply caches (fake embedder)."""
 from __future__ import annotations
 
 import json

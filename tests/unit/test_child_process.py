@@ -1,5 +1,4 @@
-"""What a child process gets from the bot: its settings through the environment, never a secret, and
-one clear error when the index build it runs fails."""
+"""What a child process gets: the settings through the environment, no secret, one clear error if it fails."""
 from __future__ import annotations
 
 import shutil

@@ -1,5 +1,4 @@
-"""The CLI's errors, run as a user runs it (a subprocess configured by environment variables): each is one
-line that names the fix, and none needs the model."""
+"""The CLI's errors as a user meets them (a subprocess): one line that names the fix, and no model needed."""
 from support import run_cli
 
 
