@@ -179,7 +179,7 @@ def check(model: Path, folder: Path) -> dict[str, float]:
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
-    from bot.onnx_encoder import OnnxEncoder
+    from bot.knowledge.onnx_module import OnnxEncoder
 
     reference = SentenceTransformer(str(model), device="cpu").encode(CHECK, normalize_embeddings=True)
     out = {}

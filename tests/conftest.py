@@ -82,6 +82,6 @@ def real_settings(tmp_path_factory):
 @pytest.fixture(scope="session")
 def engine(real_settings):
     """The real engine: model and index loaded once for the whole session."""
-    from bot.engine import Engine
+    from bot.pipeline.engine import Engine
 
     return Engine.load(real_settings)

@@ -21,8 +21,8 @@ from __future__ import annotations
 import functools
 import re
 
-from bot.lexical import toneless_pinyin
-from bot.lexicon import cut, word_frequency
+from bot.knowledge.lexical import toneless_pinyin
+from bot.knowledge.lexicon import cut, word_frequency
 from bot.pipeline.text import places
 
 _CJK = re.compile(r"[\u4e00-\u9fff]+")

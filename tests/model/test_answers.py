@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from bot.numbers import numbers_in
+from bot.knowledge.numbers import numbers_in
 
 pytestmark = pytest.mark.slow
 

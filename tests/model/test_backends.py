@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.embedder import Embedder
+from bot.knowledge.embedder import Embedder
 from bot.errors import ModelError
 from support import FACTS, MODEL, ROOT
 from test_model_fidelity import SENTENCES
@@ -78,8 +78,8 @@ def tokenizers_pair():
 
 
 def _natural_texts() -> list[str]:
-    from bot.evaluation import load_cases
-    from bot.facts import load_facts
+    from bot.testing.evaluation import load_cases
+    from bot.knowledge.load import load_facts
 
     article = (FACTS / "article.txt").read_text(encoding="utf-8")
     texts = [article] + [s for s in re.split(r"(?<=[。！？；\n])", article) if s.strip()]

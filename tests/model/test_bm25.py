@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.evaluation import load_cases
+from bot.testing.evaluation import load_cases
 from bot.knowledge.bm25 import BM25
-from bot.lexical import tokenize
-from bot.normalize import normalize
+from bot.knowledge.lexical import tokenize
+from bot.pipeline.normalize import normalize
 from support import ROOT
 
 

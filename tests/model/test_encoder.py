@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import ModelError
-from bot.evaluation import load_cases
+from bot.testing.evaluation import load_cases
 from bot.knowledge import pieces
 from bot.knowledge.encoder import Encoder
 from bot.knowledge.model_files import PIECES, read_layout
@@ -34,7 +34,7 @@ def _questions() -> list[str]:
 @pytest.fixture(scope="module", params=["onnx-int8", "onnx"])
 def both_paths(request, engine):
     """(serving encoder, sentence-transformers embedder) over the same graph."""
-    from bot.embedder import Embedder
+    from bot.knowledge.embedder import Embedder
 
     backend = request.param
     serving = engine.embedder if engine.embedder.backend == backend else Encoder(str(MODEL), backend=backend)
@@ -85,7 +85,7 @@ def pre_tokenize():
 
 
 def test_piece_ids_are_sentencepieces_on_the_articles_facts_and_questions(piece_pair, pre_tokenize):
-    from bot.facts import load_facts
+    from bot.knowledge.load import load_facts
 
     reference, ours = piece_pair
     texts = [(FACTS / "article.txt").read_text(encoding="utf-8"), *_article_sentences(), *_questions()]

@@ -2,7 +2,7 @@
 run it beside the question gate)."""
 import pytest
 
-from bot import evaluation as ev
+from bot.testing import evaluation as ev
 from support import ROOT
 
 CONVERSATIONS = ROOT / "tests" / "data" / "conversations.yaml"

@@ -2,7 +2,7 @@
 beside the conversation gate)."""
 import pytest
 
-from bot import evaluation as ev
+from bot.testing import evaluation as ev
 from support import ROOT
 
 QUESTIONS = ROOT / "tests" / "data" / "questions.yaml"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.numbers import numbers_in
+from bot.knowledge.numbers import numbers_in
 from bot.adapters.telegram.send import MAX_MESSAGE, split_message
 
 pytestmark = pytest.mark.slow

@@ -63,7 +63,7 @@ SENTENCES = [
 
 
 def mostly_english(text: str) -> bool:
-    from bot.retrieve import chinese_share
+    from bot.pipeline.retrieve import chinese_share
 
     return chinese_share(text.lower()) < 0.5
 

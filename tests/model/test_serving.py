@@ -11,7 +11,7 @@ import sys
 import pytest
 import yaml
 
-from bot.facts import load_facts
+from bot.knowledge.load import load_facts
 from support import FACTS, ROOT
 
 pytestmark = pytest.mark.slow
@@ -24,9 +24,9 @@ TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"
 SERVE = f"""
 import io, json, sys
 from contextlib import redirect_stdout
-from bot.cli import main
-from bot.engine import Engine
-from bot.explain import explain
+from bot.adapters.cli import main
+from bot.pipeline.engine import Engine
+from bot.adapters.explain import explain
 from bot.settings import Settings
 from bot.adapters.telegram.app import build_application
 

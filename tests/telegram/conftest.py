@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from bot.engine import Engine
+from bot.pipeline.engine import Engine
 from bot.adapters.telegram.app import ALLOWED_UPDATES, build_application
 from bot.testing.fake_telegram import DEFAULT_TOKEN, FakeTelegram
 from telegram_support import ADMIN, BOT, TOKEN

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from bot.engine import Engine
+from bot.pipeline.engine import Engine
 from telegram_support import ADMIN, BOT, TOKEN, USER, Held, votes, wait_call, wait_message
 
 pytestmark = pytest.mark.slow

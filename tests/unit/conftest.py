@@ -69,8 +69,8 @@ def fake_settings(tmp_path, small_facts):
 def fake_index_template(tmp_path_factory):
     """One fake-embedder build of the small facts, done once per session: (settings, the
     manifest the build returned). Read only: a test gets its own copy from `fake_index`."""
-    from bot import index as index_mod
-    from bot.facts import load_facts
+    from bot.build import index as index_mod
+    from bot.knowledge.load import load_facts
 
     root = tmp_path_factory.mktemp("fake-template")
     settings = _fake_settings(_small_facts(root / "small-facts"), root / "index")
@@ -84,7 +84,7 @@ def fake_index(fake_settings, fake_index_template):
     """A private, writable copy of the session's fake-embedder index (with its embedding cache)
     in `fake_settings.index_dir`, current for `fake_settings`; returns the manifest of the
     build it was copied from (a build from an empty cache)."""
-    from bot import index as index_mod
+    from bot.build import index as index_mod
 
     template, manifest = fake_index_template
     shutil.copytree(template.index_dir, fake_settings.index_dir, symlinks=True)

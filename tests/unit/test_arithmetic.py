@@ -2,7 +2,7 @@
 number guard, and a wrong derived number is never shown."""
 import dataclasses
 
-from bot.compose import Citation, Reply, UnsupportedNumber, check_numbers
+from bot.pipeline.compose import Citation, Reply, UnsupportedNumber, check_numbers
 from bot.pipeline.arithmetic import Computation, Operand, compute, operation, recomputed
 
 Y2010 = "2010年“工会组建月”期间，山西全省新增工会组织1523个，新覆盖法人单位6127个，新发展会员415624人。"

@@ -7,11 +7,13 @@ import os
 import numpy as np
 import pytest
 
-from bot import index as index_mod
-from bot.engine import Engine
+from bot.build import index as build_mod
+from bot.knowledge import index as index_mod
+from bot.pipeline.engine import Engine
 from bot.errors import ConfigError, IndexStateError, ModelError
-from bot.facts import load_facts
+from bot.knowledge.load import load_facts
 from bot.knowledge.model_files import ONNX_FILES, weights_fingerprint
+from bot.pipeline.resources import expected_manifest
 from bot.settings import Settings
 from fakes import FAKE_WEIGHTS, FakeEmbedder
 
@@ -83,7 +85,7 @@ def test_missing_weights_name_the_fix(tmp_path):
 
 def _build(settings, embedder, weights=FAKE_WEIGHTS, **kw):
     base = load_facts(settings.facts_dir)
-    return index_mod.build(base, embedder, settings, weights, progress=False, **kw)
+    return build_mod.build(base, embedder, settings, weights, progress=False, **kw)
 
 
 def _no_model():
@@ -112,11 +114,11 @@ def test_edited_fact_is_the_only_text_embedded_again(fake_settings, fake_index, 
 def test_no_cache_embeds_everything_and_other_weights_start_fresh(fake_settings, fake_index, fake_embedder):
     assert _build(fake_settings, fake_embedder, use_cache=False)["reused"] == 0
     assert _build(fake_settings, fake_embedder, weights="other-fake-weights")["reused"] == 0
-    assert len(list((fake_settings.index_dir / index_mod.CACHE).glob("*.npz"))) == 1  # dead one dropped
+    assert len(list((fake_settings.index_dir / build_mod.CACHE).glob("*.npz"))) == 1  # dead one dropped
 
 
 def test_corrupt_cache_is_rebuilt_with_a_warning(fake_settings, fake_index, fake_embedder, caplog):
-    (cache,) = (fake_settings.index_dir / index_mod.CACHE).glob("*.npz")
+    (cache,) = (fake_settings.index_dir / build_mod.CACHE).glob("*.npz")
     cache.write_bytes(b"not a zip")
     manifest = _build(fake_settings, fake_embedder)
     assert manifest["reused"] == 0 and "unreadable" in caplog.text
@@ -127,7 +129,7 @@ def test_index_built_for_another_backend_is_stale(fake_settings, fake_index):
     manifest = json.loads((fake_settings.index_dir / "current" / "manifest.json").read_text())
     assert manifest["backend"] == fake_settings.backend
     other = fake_settings.replace(backend="torch")
-    expected = index_mod.expected_manifest(manifest["facts_sha256"], other.model, FAKE_WEIGHTS, other)
+    expected = expected_manifest(manifest["facts_sha256"], other.model, FAKE_WEIGHTS, other)
     with pytest.raises(IndexStateError, match="backend changed"):
         index_mod.load(fake_settings.index_dir, expected, FakeEmbedder.dim)
 

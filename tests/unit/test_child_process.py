@@ -15,7 +15,7 @@ TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"
 
 def test_a_failed_rebuild_is_one_clear_error(tmp_path):
     from bot.errors import IndexStateError
-    from bot.index import rebuild_in_child
+    from bot.pipeline.resources import rebuild_in_child
 
     facts = tmp_path / "facts"
     shutil.copytree(FACTS, facts)
@@ -27,7 +27,7 @@ def test_a_failed_rebuild_is_one_clear_error(tmp_path):
 def test_the_child_build_gets_no_secret_and_stays_offline(monkeypatch):
     """The child's environment blanks the secrets (so the project's .env cannot fill them in)
     and keeps the Makefile's offline defaults unless the bot's own environment says otherwise."""
-    from bot import index as index_mod
+    from bot.pipeline import resources
 
     seen = {}
 
@@ -35,11 +35,11 @@ def test_the_child_build_gets_no_secret_and_stays_offline(monkeypatch):
         seen.update(env)
         return subprocess.CompletedProcess(args, 0, "", "")
 
-    monkeypatch.setattr(index_mod.subprocess, "run", run)
+    monkeypatch.setattr(resources.subprocess, "run", run)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setenv("TOKENIZERS_PARALLELISM", "true")
-    index_mod.rebuild_in_child(Settings.from_env({}, telegram_token=TOKEN, telegram_webhook_secret="s3cret"))
+    resources.rebuild_in_child(Settings.from_env({}, telegram_token=TOKEN, telegram_webhook_secret="s3cret"))
     assert seen["TELEGRAM_BOT_TOKEN"] == seen["TELEGRAM_WEBHOOK_SECRET"] == ""
     assert TOKEN not in seen.values() and "s3cret" not in seen.values()
     assert seen["HF_HUB_OFFLINE"] == "1" and seen["TOKENIZERS_PARALLELISM"] == "true"

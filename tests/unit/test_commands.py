@@ -1,6 +1,6 @@
 """The command table every adapter shares: parsing, and the replies that name the article and the commands."""
 from bot.adapters import commands
-from bot.facts import Meta
+from bot.knowledge.facts import Meta
 from bot.pipeline.context import Conversations
 
 META = Meta(title="文章", paper="报", year=2013, authors="记者", sections=("导语", "（一）调查研究"),

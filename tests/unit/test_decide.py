@@ -1,9 +1,9 @@
 """The decision step with made-up retrieval hits and verdicts: which facts are cited, and why not."""
 import dataclasses
 
-from bot.decide import ABSTAIN, ANSWER, Part, decide
+from bot.pipeline.decide import ABSTAIN, ANSWER, Part, decide
 from bot.pipeline.verify import Verdict
-from bot.retrieve import Hit
+from bot.pipeline.retrieve import Hit
 from bot.settings import Settings
 
 SETTINGS = Settings.from_env({}, min_verified=0.5)

@@ -1,5 +1,5 @@
 """The evaluation sets' shape (questions, first-sight rounds, conversations) and the evaluator's own arithmetic."""
-from bot import evaluation as ev
+from bot.testing import evaluation as ev
 from support import ROOT
 
 QUESTIONS = ROOT / "tests" / "data" / "questions.yaml"

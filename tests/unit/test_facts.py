@@ -3,7 +3,8 @@ import pytest
 import yaml
 
 from bot.errors import FactsError
-from bot.facts import load_facts, missing_figures
+from bot.knowledge.load import load_facts
+from bot.knowledge.validate import missing_figures
 from support import FACTS
 
 GOOD = {

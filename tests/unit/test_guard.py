@@ -3,10 +3,11 @@ import logging
 
 import pytest
 
-from bot.compose import Citation, Reply, UnsupportedNumber, check_numbers, compose
-from bot.decide import ANSWER, Decision
-from bot.facts import Fact, load_facts
-from bot.retrieve import Hit
+from bot.pipeline.compose import Citation, Reply, UnsupportedNumber, check_numbers, compose
+from bot.pipeline.decide import ANSWER, Decision
+from bot.knowledge.facts import Fact
+from bot.knowledge.load import load_facts
+from bot.pipeline.retrieve import Hit
 from support import FACTS
 
 QUOTE = "截至7月底,全省基层工会数达61428个,会员数达7706467名。"

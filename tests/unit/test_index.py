@@ -3,15 +3,16 @@ import json
 
 import pytest
 
-from bot import index as index_mod
-from bot.engine import Engine
+from bot.build import index as build_mod
+from bot.knowledge import index as index_mod
+from bot.pipeline.engine import Engine
 from bot.errors import IndexStateError
-from bot.facts import load_facts
+from bot.knowledge.load import load_facts
 
 
 def build(settings, embedder):
     base = load_facts(settings.facts_dir)
-    return index_mod.build(base, embedder, settings, "name:" + embedder.name, progress=False)
+    return build_mod.build(base, embedder, settings, "name:" + embedder.name, progress=False)
 
 
 def test_build_writes_manifest_and_counts(fake_settings, fake_embedder):

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.lexical import tokenize, toneless_pinyin
+from bot.knowledge.lexical import tokenize, toneless_pinyin
 
 
 def test_bigrams_split_chinese_and_keep_numbers_whole():

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import lexicon
-from bot.evaluation import load_cases
-from bot.facts import load_facts
+from bot.knowledge import lexicon
+from bot.testing.evaluation import load_cases
+from bot.knowledge.load import load_facts
 from support import FACTS, ROOT
 
 

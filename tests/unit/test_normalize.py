@@ -1,4 +1,4 @@
-from bot.normalize import clean, normalize, strip_preamble
+from bot.pipeline.normalize import clean, normalize, strip_preamble
 
 
 def test_traditional_folds_to_simplified():
@@ -26,7 +26,7 @@ def test_clean_keeps_newlines():
 
 
 def test_links_and_mentions_are_noise():
-    from bot.normalize import strip_noise
+    from bot.pipeline.normalize import strip_noise
 
     assert strip_noise("@other_bot 你好 https://a.example/x?q=1 www.b.cn/y").split() == ["你好"]
     assert strip_noise("mail me: a@b.cn").split() == ["mail", "me:", "a@b.cn"]
@@ -42,7 +42,7 @@ def test_openers_that_only_introduce_a_question_are_dropped():
 
 
 def test_everyday_expressions_get_the_articles_term_appended():
-    from bot.normalize import expand_everyday, expand_english
+    from bot.pipeline.normalize import expand_everyday, expand_english
     glossary = (("拉人入会", "发展会员"), ("金点子", "合理化建议"), ("union", "工会"))
     assert expand_everyday("2011年拉人入会多少", glossary) == "2011年拉人入会多少 发展会员"
     assert expand_everyday("金点子和合理化建议", glossary) == "金点子和合理化建议"  # the term is there already

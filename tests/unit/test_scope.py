@@ -1,17 +1,8 @@
-"""Scope checks that are facts about the article, not judgements: other months, years, kinds of
-figure and levels of place."""
+"""Scope checks that are facts about the article, not judgements: years, kinds of figure and
+levels of place."""
 import pytest
 
-from bot.scope import Scope, other_kind_of_figure, other_months, unlisted_items, unstated_detail
-
-
-def test_a_fact_dated_in_other_months_does_not_answer():
-    fact = "2013年6月，中华全国总工会在山西召开了全国工会法律援助维权服务现场工作会。"
-    assert other_months("今年4月全总在山西开了什么会", fact)
-    assert not other_months("今年6月全总在山西开了什么会", fact)
-    assert not other_months("全总在山西开了什么会", fact)  # no month asked
-    assert not other_months("4月开了什么会", "2012年，山西工资集体协商工作受到批示。")  # the fact has no month
-    assert not other_months("2010年12月出台了什么", "2010年12月，省总出台了意见。")
+from bot.pipeline.scope import Scope, other_kind_of_figure, unlisted_items, unstated_detail
 
 
 def test_a_year_after_the_article_is_out_of_scope():
@@ -34,9 +25,25 @@ PRIZE = "2013年山西工会推出了山西新一代劳模典型、省电建二�
     ("贾向东是哪个单位的", PRIZE, False),
     ("贾向东是哪里人，老家在哪", PRIZE, True),    # a home town against his work unit
     ("贾向东是哪里人", "贾向东，山西省阳泉市人，省电建二公司焊工。", False),
+    ("贾向东在省电建二公司干了多少年了", PRIZE, True),   # how long, against a fact that gives no span
+    ("帮扶资金配套搞了多长时间", FUNDS, True),           # a start year is not a span
+    ("星级工会创建搞了多长时间", "经过4年的创建，山西全省共有五星级基层工会348个。", False),
+    ("慰问演出办了几年了", "山西省总工会连续4年开展了慰问演出。", False),
+    ("职代会多久开一次", "山西建工集团坚持每年召开两次职代会。", False),  # how often is not how long
+    ("文艺骨干培训搞了几年了", "山西省总连续两年在全省大规模开展基层职工文艺骨干培训。", False),
+    ("横幅上庆祝党成立多少年", "版面横幅：热烈庆祝中国共产党成立90周年。", False),
 ])
 def test_money_an_age_or_a_home_town_is_answered_only_by_a_fact_that_states_one(question, fact, other):
     assert other_kind_of_figure(question, fact) is other
+
+
+def test_which_province_is_answered_only_by_a_fact_that_names_another():
+    scope = Scope("山西在全国大赛中连续两届获得总成绩第二名。", 2013, ("山西",))
+    second = "山西在全国职工职业技能大赛中连续两届获得总成绩第二名。"
+    assert scope.other_province("那两届第一名是哪个省", second)
+    assert scope.other_province("which province came first?", second)  # questions arrive lower-cased
+    assert not scope.other_province("第一名是哪个省", "全国大赛中，江苏获得总成绩第一名，山西第二名。")
+    assert not scope.other_province("第一名是谁", second)
 
 
 def test_which_city_is_answered_only_by_a_fact_that_names_one():

@@ -16,7 +16,7 @@ from bot.adapters.telegram.conversation import conversation_key
 from bot.adapters.telegram.mentions import command_of, question_of
 from bot.adapters.telegram.send import split_message
 from bot.adapters.telegram.throttle import sender_of
-from bot.decide import Kind
+from bot.pipeline.decide import Kind
 
 logger = logging.getLogger(__name__)
 

@@ -5,6 +5,8 @@ import functools
 import re
 import unicodedata
 
+from bot.knowledge.facts import is_everyday
+
 _SPACE = re.compile(r"\s+")
 # Bumped whenever normalize() gives another text for the same input, so older indexes are stale.
 # 2: Chinese numerals to digits (cn2an). 3: trailing sentence punctuation and combining marks dropped.
@@ -153,14 +155,6 @@ def expand_everyday(text: str, glossary: tuple[tuple[str, str], ...]) -> str:
         if term not in text:
             added.append(term)
     return text if not added else f"{text} {' '.join(dict.fromkeys(added))}"
-
-
-def is_everyday(key: str) -> bool:
-    """Whether a glossary key is an everyday Chinese expression (拉人入会), not an English term."""
-    return bool(_CJK_KEY.match(key))
-
-
-_CJK_KEY = re.compile(r"[\u4e00-\u9fff]")
 
 
 @functools.lru_cache(maxsize=4)

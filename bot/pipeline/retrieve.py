@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.lexical import CJK, tokenize
-from bot.numbers import numbers_in
+from bot.knowledge.lexical import CJK, tokenize
+from bot.knowledge.numbers import numbers_in
 
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")

@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.pipeline.retrieve import Hit
 from bot.pipeline.verify import Verdict
-from bot.retrieve import Hit
 
 
 class Kind(StrEnum):

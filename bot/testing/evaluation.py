@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from bot.decide import classify
-from bot.facts import squeeze
-from bot.numbers import numbers_in
+from bot.knowledge.facts import squeeze
+from bot.knowledge.numbers import numbers_in
 from bot.pipeline.arithmetic import recomputed
+from bot.pipeline.decide import classify
 
 GATE_IN_SCOPE = 0.95
 GATE_ABSTAIN = 0.95

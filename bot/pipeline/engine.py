@@ -7,103 +7,30 @@ import functools
 import logging
 import re
 import time
-from dataclasses import asdict, dataclass, field
 
-from bot import index as index_mod
-from bot import lexicon
-from bot.compose import Reply, compose
-from bot.decide import ABSTAIN, ANSWER, Decision, Kind, Part, classify, decide
-from bot.errors import IndexStateError
-from bot.facts import FactBase, load_facts, states_all
-from bot.knowledge.encoder import Encoder
-from bot.knowledge.model_files import weights_fingerprint
-from bot.normalize import clean, expand_everyday, expand_english, normalize, strip_noise, strip_preamble
+from bot.knowledge.facts import FactBase, states_all
+from bot.pipeline import resources
 from bot.pipeline.adapt import adapt
-from bot.pipeline.context import LEANS, MAY_LEAN, PRIORITY, SHAPED, STANDS, Conversations, is_followup, readings
-from bot.pipeline.effects import effect_readings
 from bot.pipeline.arithmetic import compute, operation
+from bot.pipeline.compose import Reply, compose
+from bot.pipeline.context import LEANS, MAY_LEAN, PRIORITY, SHAPED, STANDS, Conversations, is_followup, readings
+from bot.pipeline.decide import ABSTAIN, ANSWER, Decision, Part, classify, decide
+from bot.pipeline.effects import effect_readings
 from bot.pipeline.lookup import figures_asked, stating
+from bot.pipeline.normalize import clean, expand_everyday, expand_english, normalize, strip_noise, strip_preamble
 from bot.pipeline.parts import items, year_than
 from bot.pipeline.parts import parts as split_parts
+from bot.pipeline.results import STAGES, Answer, Clock, Examined, FactRef
+from bot.pipeline.retrieve import Hit, Retriever
+from bot.pipeline.scope import Scope, other_kind_of_figure, unlisted_items, unstated_detail
 from bot.pipeline.spelling import Speller
 from bot.pipeline.text import places
 from bot.pipeline.verify import Verdict, Verifier
-from bot.retrieve import Hit, Retriever
-from bot.scope import Scope, other_kind_of_figure, other_months, unlisted_items, unstated_detail
 
 logger = logging.getLogger(__name__)
-# Answered once at load: jieba's and pypinyin's dictionaries load lazily.
 _REASONS = frozenset({"effect"})  # why and how are read off words too loosely (确定为什么年) to reorder by
+# Answered once at load: jieba's and pypinyin's dictionaries load lazily.
 WARM_UP = "2012年山西省总工会有多少会员？"
-STAGES = ("normalize", "encode", "retrieve", "verify", "decide", "compose")
-
-
-@dataclass(frozen=True)
-class FactRef:
-    id: str
-    score: float  # the verifier's probability that the fact states what is asked
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The result of one question, as the CLI prints it with --json."""
-
-    question: str
-    answer: str
-    abstained: bool
-    facts: tuple[FactRef, ...]
-    latency_ms: float
-    kind: Kind = Kind.ANSWER
-    reason: str = ""
-    html: str = field(default="", repr=False)  # the same reply as Telegram HTML
-    timings_ms: dict = field(default_factory=dict)
-    chat: str | None = None                     # the conversation it was asked in, if any
-    understood_as: str = ""                     # how a follow-up was read, when it was rewritten
-    suggestions: tuple[str, ...] = ()           # questions to ask instead (abstention) or next (answer)
-
-    def to_json(self) -> dict:
-        d = asdict(self)
-        d["facts"] = [asdict(f) for f in self.facts]
-        d["suggestions"] = list(self.suggestions)
-        del d["html"]
-        if self.chat is None:
-            del d["chat"]
-        if not self.understood_as:
-            del d["understood_as"]
-        return d
-
-
-@dataclass(frozen=True)
-class Examined:
-    """A question after retrieval and verification, before the decision."""
-
-    whole: Part
-    parts: tuple[Part, ...]
-    reading: object          # the verifier's QuestionView of the whole question
-    out_of_scope: str        # 'place:…' / 'year:…' when the article never speaks of it
-
-
-class _Clock:
-    """Milliseconds per stage; a stage timed twice (one per part) adds up."""
-
-    def __init__(self):
-        self.ms: dict[str, float] = {}
-        self._t = time.perf_counter()
-
-    def lap(self, stage: str) -> None:
-        now = time.perf_counter()
-        self.ms[stage] = self.ms.get(stage, 0.0) + (now - self._t) * 1000
-        self._t = now
-
-
-def load_encoder(settings):
-    """The query encoder. The ONNX backends run in bot.knowledge.encoder, without torch; only
-    QA_BACKEND=torch loads sentence-transformers (and torch) into the serving process."""
-    if settings.backend == "torch":
-        from bot.embedder import Embedder
-
-        return Embedder.from_settings(settings)
-    return Encoder.from_settings(settings)
 
 
 class Engine:
@@ -139,23 +66,7 @@ class Engine:
         when `rebuild`) or fail. `builder(settings)` rebuilds; by default `python -m bot
         index` in a child process, so that the build libraries (sentence-transformers,
         scikit-learn, LightGBM) never load into a serving process."""
-        base = load_facts(settings.facts_dir, cache_dir=settings.index_dir / "facts-cache")
-        embedder = embedder or load_encoder(settings)
-        weights = weights_fingerprint(settings.model, settings.backend)
-        expected = index_mod.expected_manifest(base.digest, settings.model, weights, settings)
-        try:
-            idx = index_mod.load(settings.index_dir, expected, embedder.dim)
-        except IndexStateError as exc:
-            if settings.on_stale != "rebuild" and not rebuild:
-                raise
-            logger.warning("%s; rebuilding", exc)
-            (builder or index_mod.rebuild_in_child)(settings)
-            idx = index_mod.load(settings.index_dir, expected, embedder.dim)
-        lexicon.install(settings.index_dir / lexicon.CACHE)
-        try:
-            verifier = Verifier.load(idx)
-        except (OSError, ValueError, KeyError) as exc:
-            raise IndexStateError(f"the verifier beside the index cannot be read ({exc}): {index_mod.FIX}") from exc
+        base, embedder, idx, verifier = resources.load(settings, embedder, rebuild, builder)
         engine = cls(settings, base, embedder, idx, verifier, conversations)
         engine._reply_uncached(engine.prepare(WARM_UP))  # load the lazy dictionaries now, not on a user's time
         return engine
@@ -180,9 +91,9 @@ class Engine:
         """A prepared text's e5 vector, mapped by the learned adapter as the index rows are."""
         return adapt(self.verifier.model.adapter, self.embedder.queries([text])[0])
 
-    def examine(self, text: str, clock: _Clock | None = None) -> tuple[Part, object]:
+    def examine(self, text: str, clock: Clock | None = None) -> tuple[Part, object]:
         """Retrieve and verify one prepared text: its Part, and the verifier's reading of it."""
-        clock = clock or _Clock()
+        clock = clock or Clock()
         vector = self.vector(text)
         clock.lap("encode")
         hits = tuple(self.retriever.search(text, vector))
@@ -202,19 +113,20 @@ class Engine:
         return frozenset(v.fact_id for v in verdicts if asked & profiles[v.fact_id].states)
 
     def _cannot_state(self, text: str, fact_text: str) -> bool:
-        """Facts about a fact that no score overrules: dated in other months than asked; without
-        an amount of money, an age or a home town when one is asked; naming no city, or no place
+        """Facts about a fact that no score overrules: without an amount of money, an age, a home
+        town or a span of time when one is asked; naming no city, no other province, or no place
         at all, when one is asked; the province's figure when a city's is asked; holding fewer
         items than the group whose items are asked; or quoting no words, or giving no day, when
         those are asked."""
         scope = self.scope
-        return (other_months(text, fact_text) or other_kind_of_figure(text, fact_text)
-                or scope.other_level_of_place(text, fact_text) or scope.other_place(text, fact_text)
+        return (other_kind_of_figure(text, fact_text)
+                or scope.other_level_of_place(text, fact_text) or scope.other_province(text, fact_text)
+                or scope.other_place(text, fact_text)
                 or scope.no_venue(text, fact_text) or unlisted_items(text, fact_text)
                 or unstated_detail(text, fact_text))
 
     def reply(self, question: str) -> tuple[Reply, Decision, dict]:
-        clock = _Clock()
+        clock = Clock()
         text = self.prepare(question)
         clock.lap("normalize")
         hits = self._reply_prepared.cache_info().hits
@@ -229,7 +141,7 @@ class Engine:
         return self._reply_prepared.cache_info()
 
     def _reply_uncached(self, text: str) -> tuple[Reply, Decision, dict]:
-        clock = _Clock()
+        clock = Clock()
         kind = classify(text)
         if kind:
             decision = Decision(kind, reason=kind)
@@ -242,10 +154,10 @@ class Engine:
         clock.lap("compose")
         return reply, decision, clock.ms
 
-    def examine_all(self, text: str, clock: _Clock | None = None) -> "Examined":
+    def examine_all(self, text: str, clock: Clock | None = None) -> "Examined":
         """Everything the decision needs about a real question: its scope, and the verified
         candidates of the whole and of each separately asked part."""
-        clock = clock or _Clock()
+        clock = clock or Clock()
         out_of_scope = self.scope.unknown(text)
         if out_of_scope:
             return Examined(Part(text, (), ()), (), None, out_of_scope)

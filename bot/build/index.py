@@ -1,4 +1,8 @@
-"""The on-disk index: FAISS vectors + BM25, described by a manifest, swapped atomically."""
+"""The index build: embed every fact and question, build FAISS + BM25, train the verifier, swap the result in.
+
+Build path only: it imports the verifier's training (torch, scikit-learn, LightGBM) and bm25s.
+A serving process that finds its index stale runs it in a child (bot/pipeline/resources.py).
+"""
 from __future__ import annotations
 
 import hashlib
@@ -6,53 +10,26 @@ import json
 import logging
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
 from bot.errors import IndexStateError
-from bot.facts import FactBase, facts_digest
-from bot.knowledge.bm25 import BM25
+from bot.knowledge.facts import FactBase
+from bot.knowledge.index import CURRENT, Index, read_manifest, stale_reasons
+from bot.knowledge.lexical import tokenize
+from bot.knowledge.load import facts_digest
 from bot.knowledge.model_files import sha256_of
-from bot.lexical import VERSION as LEXICAL_VERSION
-from bot.lexical import tokenize
-from bot.normalize import VERSION as NORMALIZE_VERSION
-from bot.normalize import normalize
 from bot.pipeline.adapt import adapt
-from bot.pipeline.verify import VERSION as VERIFIER_VERSION
+from bot.pipeline.normalize import normalize
+from bot.pipeline.resources import expected_manifest
 
 logger = logging.getLogger(__name__)
-FORMAT = 2  # 2: question variants as rows, negatives.npy
-CURRENT = "current"
-FIX = "run `make index` (or `python scripts/rebuild_index.py`)"
-# The environment the Makefile gives every build, as defaults for a child build started by the
-# bot itself (which may run outside make): the Hub stays offline, the tokeniser single-threaded.
-BUILD_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 _LIBS = ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "onnxruntime", "OpenCC", "jieba",
          "pypinyin")
-
-
-@dataclass(frozen=True)
-class Index:
-    """A loaded index: vectors, the fact each row belongs to, the BM25 model, and the
-    vectors of questions the article does not answer (each with the fact it is near, or "")."""
-
-    faiss: object
-    rows: tuple[str, ...]
-    bm25: object
-    docs: tuple[str, ...]
-    manifest: dict
-    negatives: object = None             # float32 matrix, one normalised vector per row
-    negative_owners: tuple[str, ...] = ()
-    texts: tuple[str, ...] = ()          # the normalised text of every dense row
-    negative_texts: tuple[str, ...] = ()
-    root: Path | None = None             # the build folder, for artefacts trained beside it
 
 
 def fact_document(fact) -> str:
@@ -74,15 +51,6 @@ def _versions() -> dict:
         except metadata.PackageNotFoundError:
             out[lib] = None
     return out
-
-
-def expected_manifest(base_digest: str, model: str, weights: str, settings) -> dict:
-    """The manifest keys that must match for an index to be current."""
-    return {"format": FORMAT, "facts_sha256": base_digest, "model": model,
-            "backend": settings.backend, "weights_sha256": weights,
-            "tokenizer": f"{settings.tokenizer}/v{LEXICAL_VERSION}", "normalize": NORMALIZE_VERSION,
-            "verifier_version": VERIFIER_VERSION,
-            "question_prompt": settings.question_prompt}
 
 
 CACHE = "embed-cache"
@@ -146,7 +114,7 @@ def _embed(texts: list[str], prompts: list[str], embedder, cache: EmbeddingCache
 def train_verifier(base: FactBase, index: Index, rows: np.ndarray, negatives: np.ndarray):
     """The adapter and verifier fitted on this build's raw vectors (imports torch, scikit-learn
     and LightGBM: build path only)."""
-    from bot.knowledge.training import train
+    from bot.build.training import train
 
     return train(base, index, rows, negatives)
 
@@ -226,36 +194,6 @@ def _swap(index_dir: Path, new: Path) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
-def rebuild_in_child(settings) -> None:
-    """`python -m bot index` in a child process with these settings: the build libraries
-    (sentence-transformers, torch, scikit-learn, LightGBM) load there and leave with it."""
-    env = BUILD_ENV | {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}  # it needs no secret
-    env |= settings.to_env()
-    t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "bot", "index", "--quiet"], env=env, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL)
-    if done.returncode:
-        last = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
-        raise IndexStateError(f"rebuilding the index failed: {last.removeprefix('error: ')}")
-    logger.info("index rebuilt by a child process in %.1fs", time.perf_counter() - t0)
-
-
-def read_manifest(index_dir: Path) -> dict:
-    path = Path(index_dir) / CURRENT / "manifest.json"
-    if not path.is_file():
-        raise IndexStateError(f"no index in {index_dir}: {FIX}")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexStateError(f"index manifest {path} is unreadable ({exc}): {FIX}") from None
-
-
-def stale_reasons(manifest: dict, expected: dict) -> list[str]:
-    """Human-readable differences between a manifest and what the index should be."""
-    return [f"{key} changed ({str(manifest.get(key))[:16]} → {str(value)[:16]})"
-            for key, value in expected.items() if manifest.get(key) != value]
-
-
 def is_current(settings, model_weights: str) -> tuple[bool, list[str]]:
     """Whether the index on disk matches today's facts, model and settings."""
     try:
@@ -265,32 +203,3 @@ def is_current(settings, model_weights: str) -> tuple[bool, list[str]]:
     expected = expected_manifest(facts_digest(settings.facts_dir), settings.model, model_weights, settings)
     reasons = stale_reasons(manifest, expected)
     return not reasons, reasons
-
-
-def load(index_dir: Path, expected: dict, dim: int) -> Index:
-    """Load the current index, verifying manifest, checksums and shapes (without bm25s,
-    which would import scipy: bot.knowledge.bm25 reads its files)."""
-    import faiss
-
-    root = Path(index_dir) / CURRENT
-    manifest = read_manifest(index_dir)
-    reasons = stale_reasons(manifest, expected)
-    if reasons:
-        raise IndexStateError(f"index is stale: {'; '.join(reasons)}: {FIX}")
-    for name, digest in manifest.get("files", {}).items():
-        path = root / name
-        if not path.is_file() or sha256_of(path) != digest:
-            raise IndexStateError(f"index file {name} is missing or corrupt: {FIX}")
-    try:
-        dense = faiss.read_index(str(root / "dense.faiss"))
-        ids = json.loads((root / "rows.json").read_text(encoding="utf-8"))
-        bm25 = BM25(root / "bm25")
-        negatives = np.load(root / "negatives.npy", allow_pickle=False)
-    except Exception as exc:  # faiss raises RuntimeError, bm25s various: all mean "corrupt"
-        raise IndexStateError(f"index in {root} cannot be read ({exc}): {FIX}") from exc
-    if dense.d != dim or dense.ntotal != len(ids["rows"]) or manifest.get("dim") != dim:
-        raise IndexStateError(f"index shape does not match the model (dim {dense.d} vs {dim}): {FIX}")
-    if negatives.shape != (len(ids["negatives"]), dim):
-        raise IndexStateError(f"index negatives do not match their rows: {FIX}")
-    return Index(dense, tuple(ids["rows"]), bm25, tuple(ids["docs"]), manifest, negatives,
-                 tuple(ids["negatives"]), tuple(ids["texts"]), tuple(ids["negative_texts"]), root.resolve())

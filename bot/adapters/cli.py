@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 
 def _engine(settings):
-    from bot.engine import Engine
+    from bot.pipeline.engine import Engine
 
     return Engine.load(settings)
 
@@ -54,7 +54,7 @@ def _json_line(line: str) -> tuple[str, str | None]:
 
 def cmd_explain(args, settings) -> int:
     """Show how one question is read, retrieved, verified and decided (the operator's hit test)."""
-    from bot.explain import explain, render
+    from bot.adapters.explain import explain, render
 
     engine = _engine(settings)
     report = explain(engine, " ".join(args.question))
@@ -64,10 +64,10 @@ def cmd_explain(args, settings) -> int:
 
 def cmd_index(args, settings) -> int:
     """Build the index (always with --force; otherwise only when stale)."""
-    from bot import lexicon
-    from bot.facts import load_facts
-    from bot.index import build, is_current
+    from bot.build.index import build, is_current
+    from bot.knowledge import lexicon
     from bot.knowledge import pieces
+    from bot.knowledge.load import load_facts
     from bot.knowledge.model_files import ONNX_FILES, PIECES, weights_fingerprint
 
     lexicon.prepare(settings.index_dir / lexicon.CACHE)  # built once, used by every start
@@ -85,7 +85,7 @@ def cmd_index(args, settings) -> int:
 
     def embedder():
         """sentence-transformers (and torch): imported only if some text has no cached vector."""
-        from bot.embedder import Embedder
+        from bot.knowledge.embedder import Embedder
 
         return Embedder.from_settings(settings)
 
@@ -98,7 +98,8 @@ def cmd_index(args, settings) -> int:
 
 def cmd_check(args, settings) -> int:
     """Validate the facts and report figure coverage."""
-    from bot.facts import load_facts, missing_figures, thin_training
+    from bot.knowledge.load import load_facts
+    from bot.knowledge.validate import missing_figures, thin_training
 
     base = load_facts(settings.facts_dir)
     missing, thin = missing_figures(base), thin_training(base)
@@ -114,11 +115,11 @@ def cmd_check(args, settings) -> int:
 def cmd_chat(args, settings) -> int:
     """Run the Telegram bot when a token is set, else the console chat."""
     if settings.telegram_token.get_secret_value() and not getattr(args, "console", False):
-        from bot.engine import Engine
         from bot.adapters.telegram.app import run
+        from bot.pipeline.engine import Engine
 
         return run(settings, Engine.load)
-    from bot.console import run_console
+    from bot.adapters.console import run_console
 
     return run_console(_engine(settings))
 

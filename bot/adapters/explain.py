@@ -1,7 +1,7 @@
 """`python -m bot explain`: how one question is read, retrieved, verified and decided."""
 from __future__ import annotations
 
-from bot.decide import classify
+from bot.pipeline.decide import classify
 
 
 def explain(engine, question: str) -> dict:

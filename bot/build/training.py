@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.facts import states_all
-from bot.knowledge import adapter
-from bot.normalize import normalize
+from bot.build import adapter
+from bot.knowledge.facts import states_all
 from bot.pipeline.adapt import adapt
 from bot.pipeline.features import NAMES, Features, profile_facts
+from bot.pipeline.normalize import normalize
 from bot.pipeline.text import bigrams, read
 from bot.pipeline.verify import VERSION, Model
 

@@ -56,7 +56,7 @@ class Embedder:
     @staticmethod
     def _load(model: str, backend: str, threads: int):
         """torch: the folder as saved. ONNX backends: the same pipeline with the
-        transformer swapped for the exported graph (bot.onnx_encoder)."""
+        transformer swapped for the exported graph (bot.knowledge.onnx_module)."""
         from sentence_transformers import SentenceTransformer
 
         if backend == "torch":
@@ -64,7 +64,7 @@ class Embedder:
             return SentenceTransformer(model, device="cpu", local_files_only=Path(model).is_dir())
         from sentence_transformers.sentence_transformer.modules import Normalize, Pooling
 
-        from bot.onnx_encoder import OnnxEncoder
+        from bot.knowledge.onnx_module import OnnxEncoder
 
         folder = Path(model)
         if not folder.is_dir():

@@ -1,6 +1,6 @@
 """Scope: the years and places the article never speaks of. A question about one of them is
 out of scope whatever the nearest fact says (the article's figures are for Shanxi, 2006–2013).
-And a fact dated in other months than the question names does not answer it."""
+And facts about a fact: a question asking what a fact cannot state is not answered by it."""
 from __future__ import annotations
 
 import re
@@ -8,7 +8,6 @@ import re
 from bot.pipeline.text import YEAR, places
 
 _LATER = re.compile(r"明年|后年|来年|下一年度")
-_MONTH = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])月")
 
 
 # Kinds of figure a question can ask for, and how a fact states one: an amount of money, an age,
@@ -19,12 +18,15 @@ _KINDS = (
     # where a person comes from: stated only as 籍贯, 出生于…, 老家… or …人 after a place
     (re.compile(r"哪[里哩儿]人|什么地方人|老家|籍贯|出生地|出生在哪|家乡|hometown|where .* from"),
      re.compile(r"籍贯|出生于|出生在|老家|家乡|[省市县镇村]人[，。,]")),
+    # how long something has gone on: stated as a span (5年来, 连续4年, 经过4年, 3个月), not a date
+    (re.compile(r"(多少年了?|几年了|多长时间|多久|how long)(?![^，,。？?]{0,6}一[次回])"),  # not 多久开一次
+     re.compile(r"(?<![\d.])\d{1,2}个?年(?!\d)|[一二两三四五六七八九十]+个?年|\d+周年|\d+个?(月|天)|历时")),
 )
 
 
 def other_kind_of_figure(question: str, fact_text: str) -> bool:
-    """Whether the question asks an amount of money, an age or where someone comes from, and the
-    fact states none (具体省了多少钱 against a fact that gives a percentage; 贾向东今年多少岁
+    """Whether the question asks an amount of money, an age, where someone comes from or how long
+    something has gone on, and the fact states none (具体省了多少钱 against a fact that gives a percentage; 贾向东今年多少岁
     against his prize; 田喜荣老家在哪 against a caption naming his office)."""
     return any(asks.search(question) and not states.search(fact_text) for asks, states in _KINDS)
 
@@ -45,14 +47,6 @@ def unstated_detail(question: str, fact_text: str) -> bool:
     省总在汾阳召开了推进会: 11月几号 is not stated)."""
     return bool((_ASKS_WORDING.search(question) and not _QUOTES_WORDING.search(fact_text))
                 or (_ASKS_DAY.search(question) and not _STATES_DAY.search(fact_text)))
-
-
-def other_months(question: str, fact_text: str) -> bool:
-    """Whether the question names a month and the fact is dated in months, none of them that one
-    (今年4月开了什么会 against a fact of 2013年6月)."""
-    asked = set(_MONTH.findall(question))
-    dated = set(_MONTH.findall(fact_text))
-    return bool(asked and dated and not asked & dated)
 
 
 # Asking for the items of a group the question counts (百个工作室都有哪些, 八大工程是哪八个): the fact
@@ -83,6 +77,11 @@ def unlisted_items(question: str, fact_text: str) -> bool:
 
 # Asking which city, county or town: a fact that names only the province does not say.
 _ASKS_CITY = re.compile(r"哪(个|座|一个)(城市|市|县|区|镇)|哪座城|山西哪(里|儿|个地方)|in which city|which city")
+# Asking which province (第一名是哪个省): a fact naming no province but the article's own does not say.
+_ASKS_PROVINCE = re.compile(r"哪(个|一个)?省(份)?|什么省|which province")
+PROVINCES = ("北京", "天津", "河北", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽", "福建",
+             "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州", "云南", "西藏",
+             "陕西", "甘肃", "青海", "宁夏", "新疆", "台湾", "香港", "澳门")
 # Asking where an event took place (not 在哪个单位, 在哪天, 在哪里推行).
 _ASKS_WHERE = re.compile(r"(在(哪里|哪儿|哪|什么地方|啥地方)|哪里|哪儿|什么地方|啥地方)(开|召开|举行|举办|办)|地点|会址|"
                          r"where was .* held")
@@ -112,6 +111,11 @@ class Scope:
         """Whether the question asks which city (or county, town) and the fact names none
         (在山西哪个城市开的 against 全总在山西召开了…)."""
         return bool(_ASKS_CITY.search(question)) and not self._names_a_city(fact_text)
+
+    def other_province(self, question: str, fact_text: str) -> bool:
+        """Whether the question asks which province and the fact names none but the article's own
+        (连续两届获得总成绩第二名 does not say who came first)."""
+        return bool(_ASKS_PROVINCE.search(question)) and not any(p in fact_text for p in PROVINCES)
 
     def other_place(self, question: str, fact_text: str) -> bool:
         """Whether the question asks about one of the article's own cities or towns (北京职工…,
