@@ -3,7 +3,7 @@ folder's tokeniser, and the prompts, pooling and normalisation its sentence-tran
 files declare. No torch, no sentence-transformers.
 
 The vectors equal those of sentence-transformers over the same graph (bot.knowledge.embedder, which
-builds the index: tests/test_encoder.py holds them to cosine ≥ 0.99999), so questions
+builds the index: tests/model/test_encoder.py holds them to cosine ≥ 0.99999), so questions
 encoded here meet index rows encoded there.
 
 Tokenisation is tokenizer.json's, split in two files by scripts/export_onnx.py: the

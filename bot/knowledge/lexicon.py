@@ -6,7 +6,7 @@ resident and ~0.7 s to load at every start. `install()` builds, once, a marisa t
 same keys with the frequencies and tags in flat arrays next to it, and hands jieba
 read-only mappings over them: a start maps ~4 MB of files and reads only what questions
 touch. Segmentation and tagging stay jieba's own code, and give identical results
-(tests/test_lexicon.py compares them with stock jieba).
+(tests/unit/test_lexicon.py compares them with stock jieba).
 
 Without `install()` (unit tests, tools) jieba loads its dictionary the usual way.
 """

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from support import ROOT
+
 BOT = ROOT / "bot"
 MAX_LINES = 300
 # The libraries of the build path. No module may import them when it is imported (only inside

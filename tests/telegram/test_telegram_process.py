@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import ROOT
+from support import ROOT
 from bot.testing.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.slow

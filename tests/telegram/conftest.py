@@ -1,4 +1,4 @@
-"""The in-process bot against the fake Bot API: the `tg` fixture and helpers the Telegram tests share."""
+"""Telegram-tier fixtures: the in-process bot against the fake Bot API (`tg`), and the log records (`logs`)."""
 from __future__ import annotations
 
 import asyncio
@@ -10,41 +10,8 @@ import pytest
 
 from bot.pipeline.engine import Engine
 from bot.adapters.telegram.app import ALLOWED_UPDATES, build_application
-from bot.testing.fake_telegram import FakeTelegram
-
-os.environ.setdefault("PTB_TIMEDELTA", "1")
-TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"
-BOT = "shanxi_qa_bot"
-ADMIN, USER = 42, 1001
-
-
-async def wait_message(fake, chat_id=None, timeout=20, predicate=None):
-    return await asyncio.to_thread(fake.wait_for_message, chat_id=chat_id, timeout=timeout,
-                                   predicate=predicate)
-
-
-async def wait_call(fake, method, timeout=20, predicate=None):
-    return await asyncio.to_thread(fake.wait_for_call, method, timeout, predicate)
-
-
-def votes(msg) -> tuple[str, str]:
-    """The callback data of a reply's 👍 and 👎 buttons: its keyboard's last row."""
-    row = msg.reply_markup["inline_keyboard"][-1]
-    assert [b["text"] for b in row] == ["👍", "👎"], row
-    return row[0]["callback_data"], row[1]["callback_data"]
-
-
-class Held:
-    """The real engine, each answer held until the test sets `release`: a slow answer whose
-    end the test decides, instead of a sleep that guesses it."""
-
-    def __init__(self, real):
-        self.real, self.base, self.release = real, real.base, threading.Event()
-
-    def answer(self, question, chat=None):
-        if not self.release.wait(30):
-            raise TimeoutError("the test never released the answer")
-        return self.real.answer(question, chat=chat)
+from bot.testing.fake_telegram import DEFAULT_TOKEN, FakeTelegram
+from telegram_support import ADMIN, BOT, TOKEN
 
 
 class LogWatch(logging.Handler):
@@ -127,3 +94,19 @@ async def tg(engine, real_settings, tmp_path):
     yield holder
     await stop()
     fake.stop()
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch):
+    """The fake listens on 127.0.0.1, which no proxy may stand in front of."""
+    no_proxy = os.environ.get("NO_PROXY", "")
+    if "127.0.0.1" not in no_proxy:
+        monkeypatch.setenv("NO_PROXY", ",".join(filter(None, [no_proxy, "127.0.0.1,localhost"])))
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+
+
+@pytest.fixture
+def fake():
+    """A fake Bot API server under its default token, with no bot of ours behind it."""
+    with FakeTelegram(token=DEFAULT_TOKEN, bot_username=BOT) as server:
+        yield server

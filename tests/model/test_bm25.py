@@ -8,7 +8,7 @@ from bot.testing.evaluation import load_cases
 from bot.knowledge.bm25 import BM25
 from bot.knowledge.lexical import tokenize
 from bot.pipeline.normalize import normalize
-from conftest import ROOT
+from support import ROOT
 
 
 @pytest.fixture(scope="module")

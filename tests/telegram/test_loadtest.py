@@ -3,7 +3,7 @@ import importlib.util
 
 import pytest
 
-from conftest import ROOT
+from support import ROOT
 
 pytestmark = pytest.mark.slow
 

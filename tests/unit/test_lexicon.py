@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bot.knowledge import lexicon
 from bot.testing.evaluation import load_cases
 from bot.knowledge.load import load_facts
-from conftest import FACTS, ROOT
+from support import FACTS, ROOT
 
 
 @pytest.fixture(scope="module")

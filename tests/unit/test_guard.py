@@ -8,7 +8,7 @@ from bot.pipeline.decide import ANSWER, Decision
 from bot.knowledge.facts import Fact
 from bot.knowledge.load import load_facts
 from bot.pipeline.retrieve import Hit
-from conftest import FACTS
+from support import FACTS
 
 QUOTE = "截至7月底,全省基层工会数达61428个,会员数达7706467名。"
 

@@ -183,3 +183,10 @@ def test_related_questions_are_whole_questions_the_bot_answers(engine):
     for question in answer.suggestions:
         assert re.search(r"[?？]$|多少|几|什么|啥|哪|谁|吗|如何|怎么", question), question  # not a bare keyword
         assert not engine.answer(question).abstained, question
+
+
+def test_a_follow_up_no_rule_can_read_is_answered_as_it_stands(engine):
+    engine.conversations.clear("bare")
+    engine.answer("2010年组建月新增了多少工会组织", chat="bare")
+    answer = engine.answer("呢", chat="bare")  # no reading at all: once an IndexError
+    assert answer.abstained and answer.understood_as == "" and answer.answer.strip()
