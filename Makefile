@@ -13,11 +13,12 @@ export TOKENIZERS_PARALLELISM := false
 # Test processes (pytest-xdist, whole files per worker: a file's module fixtures load once).
 TEST_WORKERS ?= 2
 
-.PHONY: setup run test eval index index-if-stale check loadtest soak bench clean help
+.PHONY: setup run test test-fast eval index index-if-stale check loadtest soak bench clean help
 
 help:
 	@echo "make run    - set up, then start the bot (console chat without TELEGRAM_BOT_TOKEN)"
-	@echo "make test   - set up, then run the test suite (TEST_WORKERS=2 processes)"
+	@echo "make test   - set up, then run the whole test suite: unit, model and telegram tiers (TEST_WORKERS=2 processes)"
+	@echo "make test-fast - the unit tier only (tests/unit/): needs neither the model nor the index, under a minute"
 	@echo "make eval   - evaluation report in reports/ (add ARGS=--compare for retrieval variants)"
 	@echo "make index  - force an index rebuild;  make check - validate facts and coverage"
 	@echo "make loadtest - 50 chats x 20 questions through the fake Bot API (ARGS=--chats N --questions M)"
@@ -52,6 +53,10 @@ run: setup
 
 test: setup
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+
+# The unit tier: the dependencies only, no model conversion and no index build.
+test-fast: $(DEPS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile tests/unit
 
 eval: setup
 	$(PY) scripts/evaluate.py --sweep $(ARGS)

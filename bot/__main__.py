@@ -1,6 +1,6 @@
 """Entry point: `python -m bot`."""
 import sys
 
-from bot.cli import main
+from bot.adapters.cli import main
 
 sys.exit(main())

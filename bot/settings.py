@@ -5,13 +5,13 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
-from pydantic_settings import BaseSettings, EnvSettingsSource, InitSettingsSource, NoDecode, SettingsConfigDict
-from pydantic_settings.sources.utils import parse_env_vars
+from pydantic_settings import BaseSettings, InitSettingsSource, NoDecode, SettingsConfigDict
 
+from bot.environment import Environment, explain
 from bot.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -225,10 +225,10 @@ class Settings(BaseSettings):
             if env is None:
                 return cls(**overrides)
             # pydantic-settings' hook for sources built by the caller (its own CliApp uses it).
-            sources = (InitSettingsSource(cls, overrides), _Environment(cls, env))
+            sources = (InitSettingsSource(cls, overrides), Environment(cls, env))
             return cls(_build_sources=(sources, overrides))
         except ValidationError as exc:
-            raise ConfigError(_explain(exc.errors()[0])) from None
+            raise ConfigError(explain(exc.errors()[0], cls)) from None
 
     def replace(self, **changes) -> Settings:
         """A copy with `changes`, validated like the environment is."""
@@ -255,18 +255,6 @@ class Settings(BaseSettings):
                 for name, value in self if not isinstance(value, SecretStr)}
 
 
-class _Environment(EnvSettingsSource):
-    """Environment variables from a given mapping instead of os.environ: a test's dict, or
-    `to_env()` read back, parsed exactly as the process environment is."""
-
-    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]):
-        self.environ = environ
-        super().__init__(settings_cls)
-
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        return parse_env_vars(self.environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
-
-
 def _is_loopback(host: str) -> bool:
     if host.lower() == "localhost":
         return True
@@ -278,27 +266,3 @@ def _is_loopback(host: str) -> bool:
 
 # The variable each setting is read from.
 ENV_NAMES = {name: field.validation_alias for name, field in Settings.model_fields.items()}
-_BY_KEY = {key: name for name, env in ENV_NAMES.items() for key in (name, env)}
-
-
-def _explain(error: dict) -> str:
-    """One line naming the variable and what is wrong with its value (never a secret's value)."""
-    name = _BY_KEY.get(error["loc"][0]) if error["loc"] else None
-    if name is None:
-        return error["msg"]
-    field, variable, value = Settings.model_fields[name], ENV_NAMES[name], error["input"]
-    kind = error["type"]
-    if kind == "value_error":
-        return f"{variable} {error['ctx']['error']}"
-    if field.annotation is SecretStr:
-        return f"{variable}: {error['msg']}"
-    if kind in ("greater_than_equal", "less_than_equal"):
-        lo, hi = (next(getattr(m, b) for m in field.metadata if hasattr(m, b)) for b in ("ge", "le"))
-        return f"{variable} must be between {lo} and {hi}, got {value}"
-    if kind in ("float_parsing", "float_type"):
-        return f"{variable} must be a number, got {value!r}"
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"{variable} must be a whole number, got {value!r}"
-    if kind == "literal_error":
-        return f"{variable} must be one of {', '.join(get_args(field.annotation))}, got {value!r}"
-    return f"{variable}: {error['msg']}, got {value!r}"

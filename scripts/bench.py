@@ -72,7 +72,7 @@ def child_latency() -> dict:
     encoder on each question just before it, in its own process, so that both meet the same
     load on a shared machine (the ratio is what the target is about)."""
 
-    from bot.engine import Engine
+    from bot.pipeline.engine import Engine
     from bot.settings import Settings
     from bot.testing.questions import evaluation_questions
 
@@ -188,7 +188,7 @@ def memory(questions: list[str], first: int) -> dict:
 # ---- the report --------------------------------------------------------------------------
 
 def measure(args) -> dict:
-    from bot.facts import load_facts
+    from bot.knowledge.load import load_facts
     from bot.settings import Settings
     from bot.testing.questions import base_questions, varied
 

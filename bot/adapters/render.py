@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.compose import Reply
-from bot.decide import Kind
+from bot.pipeline.compose import Reply
+from bot.pipeline.decide import Kind
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,3 @@
-"""What the bot knows and how it is built: the verifier's training (build path only)."""
+"""What the bot knows and how it is stored: facts, numbers, words, the encoders and the index.
+
+Imports neither bot.pipeline nor bot.adapters nor bot.build."""

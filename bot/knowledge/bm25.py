@@ -1,9 +1,9 @@
 """BM25 scores from the files bm25s saves, with numpy alone.
 
-The index is built with bm25s (bot/index.py), which imports scipy when it can: ~20 MB and
+The index is built with bm25s (bot/build/index.py), which imports scipy when it can: ~20 MB and
 ~0.1 s that a serving process does not need to add up a few hundred precomputed scores.
 This reads the same files and scores exactly as `bm25s.BM25.get_scores` does
-(tests/test_bm25.py compares the two).
+(tests/model/test_bm25.py compares the two).
 """
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 folder's tokeniser, and the prompts, pooling and normalisation its sentence-transformers
 files declare. No torch, no sentence-transformers.
 
-The vectors equal those of sentence-transformers over the same graph (bot.embedder, which
-builds the index: tests/test_encoder.py holds them to cosine ≥ 0.99999), so questions
+The vectors equal those of sentence-transformers over the same graph (bot.knowledge.embedder, which
+builds the index: tests/model/test_encoder.py holds them to cosine ≥ 0.99999), so questions
 encoded here meet index rows encoded there.
 
 Tokenisation is tokenizer.json's, split in two files by scripts/export_onnx.py: the
@@ -212,13 +212,13 @@ def pool(tokens: np.ndarray, mask: np.ndarray, modes: tuple[str, ...], prompt_le
 
 class Encoder:
     """Texts → L2-normalised float32 vectors, with a prompt named in the model folder.
-    Same interface as bot.embedder.Embedder; safe to call from several threads."""
+    Same interface as bot.knowledge.embedder.Embedder; safe to call from several threads."""
 
     def __init__(self, model: str, threads: int = 0, backend: str = "onnx-int8"):
         if backend not in BACKENDS:
             raise ModelError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         if backend not in ONNX_FILES:
-            raise ModelError(f"backend {backend} runs in sentence-transformers (bot.embedder), not here")
+            raise ModelError(f"backend {backend} runs in sentence-transformers (bot.knowledge.embedder), not here")
         self.name, self.backend = model, backend
         check_local(model)
         folder = Path(model)

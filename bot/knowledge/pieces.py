@@ -6,7 +6,7 @@ uses. `build()` writes, once, a marisa trie of the pieces with their ids and sco
 arrays; `Pieces` maps them and runs the same Viterbi as sentencepiece's optimised unigram
 encoder (float32 path scores, ties to the earlier start, a character no piece covers scored
 `min score - 10` as <unk>, a run of <unk> merged into one), so the ids are sentencepiece's
-(tests/test_encoder.py compares them on the article, the facts, the evaluation set and
+(tests/model/test_encoder.py compares them on the article, the facts, the evaluation set and
 random text).
 """
 from __future__ import annotations

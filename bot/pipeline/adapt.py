@@ -1,5 +1,5 @@
 """The learned linear map applied to every e5 vector before it is compared (see
-bot/knowledge/adapter.py): the rows and near-misses at index time, each question at serve time."""
+bot/build/adapter.py): the rows and near-misses at index time, each question at serve time."""
 from __future__ import annotations
 
 import numpy as np

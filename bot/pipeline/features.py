@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.facts import squeeze
-from bot.normalize import normalize
-from bot.numbers import numbers_in
+from bot.knowledge.facts import squeeze
+from bot.knowledge.numbers import numbers_in
+from bot.pipeline.normalize import normalize
 from bot.pipeline.text import (ASKS, YEAR, Article, bigrams, figure_classes, idf, named_in, names_in,
                                neighbours, org_names_in, quoted_figures, read, sounds_in, states, syllables,
                                unit_of)

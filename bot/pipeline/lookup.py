@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.numbers import numbers_in
+from bot.knowledge.numbers import numbers_in
 from bot.pipeline.text import YEAR
 
 # What may stand around a figure in a "what is this number" question.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from bot.lexicon import cut
+from bot.knowledge.lexicon import cut
 from bot.pipeline.arithmetic import AVERAGE, SHARE, operation
 from bot.pipeline.text import YEAR
 

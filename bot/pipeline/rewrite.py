@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from bot.lexicon import cut, posseg
+from bot.knowledge.lexicon import cut, posseg
 from bot.pipeline.arithmetic import COMPARE, DIFFERENCE, RATIO, TOTAL, operation
 from bot.pipeline.parts import YEAR_RUN, items, topic
+from bot.pipeline.scope import HOME
 from bot.pipeline.text import YEAR
-from bot.scope import HOME
 
 PRONOUN = re.compile(r"他们|她们|它们|他|她|它|这个|那个|这项|那项|这次|那次|这些|那些|这里|那里|这事|那事|这件事|"
                      r"这么做|这样做|这么搞|这办法|这个办法|该|此|其|这一|那一|这家|那家|这位|那位|这种|那种|这类|那类|"

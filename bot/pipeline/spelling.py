@@ -21,8 +21,8 @@ from __future__ import annotations
 import functools
 import re
 
-from bot.lexical import toneless_pinyin
-from bot.lexicon import cut, word_frequency
+from bot.knowledge.lexical import readings, toneless_pinyin
+from bot.knowledge.lexicon import cut, word_frequency
 from bot.pipeline.text import places
 
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
@@ -51,6 +51,16 @@ def _sound(char: str) -> str:
     return re.sub(r"ng$", "n", re.sub(r"^([zcs])h", r"\1", syllable))
 
 
+def _sounds(word: str) -> list[tuple[str, ...]]:
+    """Every way `word` can sound (a heteronym such as 长 reads zhang or chang: 常钢 is 长钢), at
+    most 8."""
+    combos = [()]
+    for char in word:
+        folded = dict.fromkeys(re.sub(r"ng$", "n", re.sub(r"^([zcs])h", r"\1", r)) for r in readings(char))
+        combos = [c + (s,) for c in combos for s in folded][:8]
+    return combos
+
+
 class Speller:
     """Respells homophone typos of the article's words in a normalised question."""
 
@@ -58,7 +68,8 @@ class Speller:
         self.text = article_text
         self.table: dict[tuple[str, ...], list[str]] = {}
         for word in sorted({w for w in (*words, *names) if 2 <= len(w) <= 4 and _CJK.fullmatch(w)}):
-            self.table.setdefault(tuple(map(_sound, word)), []).append(word)
+            for sound in _sounds(word):
+                self.table.setdefault(sound, []).append(word)
         self.elsewhere: dict[tuple[str, ...], list[str]] = {}
         for place in sorted({p for p in elsewhere if 2 <= len(p) <= 3 and _CJK.fullmatch(p)}):
             self.elsewhere.setdefault(tuple(map(_sound, place)), []).append(place)

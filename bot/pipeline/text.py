@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.lexical import toneless_pinyin
-from bot.lexicon import posseg, word_frequency
+from bot.knowledge.lexical import toneless_pinyin
+from bot.knowledge.lexicon import posseg, word_frequency
 
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")

@@ -1,7 +1,7 @@
 """Verify: the probability that a fact states what the question asks, from a trained model.
 
 The model is gradient-boosted trees over the pair features of bot/pipeline/features.py,
-fitted at index time on the facts' own questions and near-misses (bot/knowledge/training.py),
+fitted at index time on the facts' own questions and near-misses (bot/build/training.py),
 exported to ONNX and stored beside the index. Serving runs it in ONNX Runtime.
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.knowledge.lexicon import word_frequency
 from bot.pipeline.features import NAMES, FactProfile, Features, QuestionView
-from bot.lexicon import word_frequency
 from bot.pipeline.text import STOPWORDS, Article, sounds_in
 
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
@@ -28,7 +28,7 @@ _COMMON = 100
 # The code that defines the features and fits the model: its digest goes in the index
 # manifest, so an index trained by other code is stale (and rebuilt by `make index`).
 _SOURCES = ("pipeline/text.py", "pipeline/features.py", "pipeline/verify.py", "pipeline/adapt.py",
-            "knowledge/training.py", "knowledge/adapter.py")
+            "build/training.py", "build/adapter.py")
 VERSION = hashlib.sha256(b"".join((Path(__file__).resolve().parent.parent / f).read_bytes()
                                   for f in _SOURCES)).hexdigest()[:16]
 FILES = ("learned.npz", "verifier.onnx", "profiles.json")

@@ -15,7 +15,7 @@ from bot.adapters.telegram import admin, feedback, render, send, suggestions
 from bot.adapters.telegram.conversation import conversation_key
 from bot.adapters.telegram.mentions import command_of, question_of
 from bot.adapters.telegram.throttle import sender_of
-from bot.decide import Kind
+from bot.pipeline.decide import Kind
 
 logger = logging.getLogger(__name__)
 

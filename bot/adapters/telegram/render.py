@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from bot.adapters.render import Line, lines, lines_of
-from bot.compose import Reply
+from bot.pipeline.compose import Reply
 
 MAX_MESSAGE = 4096  # characters Telegram shows in one message (UTF-16 code units, after entities)
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")

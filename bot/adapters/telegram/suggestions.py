@@ -13,7 +13,7 @@ from bot.adapters.telegram.keyed import Keyed
 PATTERN = re.compile(r"\Asq:([0-9a-f]{12})\Z")
 EXPIRED = "这个建议已过期，请直接输入问题。"
 # Characters of a button's text. Telegram sets no documented limit, but clients cut a long
-# text to one line; suggestions are at most 30 characters (bot.compose), so this only guards.
+# text to one line; suggestions are at most 30 characters (bot.pipeline.compose), so this only guards.
 BUTTON_CHARS = 32
 
 

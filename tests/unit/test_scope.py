@@ -1,0 +1,98 @@
+"""Scope checks that are facts about the article, not judgements: years, kinds of figure and
+levels of place."""
+import pytest
+
+from bot.pipeline.scope import Scope, other_kind_of_figure, other_relative_year, unlisted_items, unstated_detail
+
+
+def test_a_year_after_the_article_is_out_of_scope():
+    scope = Scope("2010年、2011年……2013年", 2013)
+    assert scope.unknown("明年五一表彰名额有多少").startswith("year:")
+    assert scope.unknown("2011年组建月新增多少工会") == ""
+
+
+CUT = "2013年1月~8月份，山西省总机关的经费支出与去年同期相比减少了21%。"
+FUNDS = "2008年以来，山西省总拿出3000余万元用于困难职工帮扶救助资金配套。"
+PRIZE = "2013年山西工会推出了山西新一代劳模典型、省电建二公司焊工贾向东。"
+
+
+@pytest.mark.parametrize("question, fact, other", [
+    ("具体少花了多少钱", CUT, True),             # an amount of money against a percentage
+    ("省总拿出了多少钱", FUNDS, False),
+    ("经费支出比去年省了多少", CUT, False),      # a share, not an amount, is asked
+    ("贾向东今年多少岁", PRIZE, True),           # an age against a prize
+    ("贾向东多大年纪了", PRIZE, True),
+    ("贾向东是哪个单位的", PRIZE, False),
+    ("贾向东是哪里人，老家在哪", PRIZE, True),    # a home town against his work unit
+    ("贾向东是哪里人", "贾向东，山西省阳泉市人，省电建二公司焊工。", False),
+    ("贾向东在省电建二公司干了多少年了", PRIZE, True),   # how long, against a fact that gives no span
+    ("帮扶资金配套搞了多长时间", FUNDS, True),           # a start year is not a span
+    ("星级工会创建搞了多长时间", "经过4年的创建，山西全省共有五星级基层工会348个。", False),
+    ("慰问演出办了几年了", "山西省总工会连续4年开展了慰问演出。", False),
+    ("职代会多久开一次", "山西建工集团坚持每年召开两次职代会。", False),  # how often is not how long
+    ("文艺骨干培训搞了几年了", "山西省总连续两年在全省大规模开展基层职工文艺骨干培训。", False),
+    ("横幅上庆祝党成立多少年", "版面横幅：热烈庆祝中国共产党成立90周年。", False),
+])
+def test_money_an_age_or_a_home_town_is_answered_only_by_a_fact_that_states_one(question, fact, other):
+    assert other_kind_of_figure(question, fact) is other
+
+
+def test_which_province_is_answered_only_by_a_fact_that_names_another():
+    scope = Scope("山西在全国大赛中连续两届获得总成绩第二名。", 2013, ("山西",))
+    second = "山西在全国职工职业技能大赛中连续两届获得总成绩第二名。"
+    assert scope.other_province("那两届第一名是哪个省", second)
+    assert scope.other_province("which province came first?", second)  # questions arrive lower-cased
+    assert not scope.other_province("第一名是哪个省", "全国大赛中，江苏获得总成绩第一名，山西第二名。")
+    assert not scope.other_province("第一名是谁", second)
+
+
+def test_which_city_is_answered_only_by_a_fact_that_names_one():
+    scope = Scope("全总在山西召开现场会。在汾阳召开推进会。", 2013, ("山西", "汾阳", "全国"))
+    assert scope.other_level_of_place("具体在山西哪个城市开的", "2013年6月，全总在山西召开了现场工作会。")
+    assert not scope.other_level_of_place("在哪个城市开的", "2011年11月，省总在汾阳召开了推进会。")
+    assert not scope.other_level_of_place("什么时候开的", "2013年6月，全总在山西召开了现场工作会。")
+
+
+def test_the_words_or_the_day_are_answered_only_by_a_fact_that_gives_them():
+    remark = "2012年，新华社专题报道了山西工资集体协商工作，原国家领导人王兆国等作了重要批示。"
+    asked = "省委书记先后两次作出重要批示予以充分肯定并提出新的要求。"
+    assert unstated_detail("王兆国的批示原话是怎么写的", remark)
+    assert unstated_detail("批示具体写了什么", remark)
+    assert not unstated_detail("批示具体写了什么", asked)                   # it says what was asked for
+    assert not unstated_detail("谁作了批示", remark)
+    assert unstated_detail("汾阳那次推进会具体是11月几号开的", "2011年11月，省总在汾阳召开了推进会。")
+    assert not unstated_detail("全委会是哪天开的", "2013年3月25日，山西省总工会召开全委会。")
+
+
+def test_where_it_took_place_is_answered_only_by_a_fact_that_names_a_place():
+    scope = Scope("", 2013, ("山西", "汾阳", "全国"), ("西山煤电集团公司", "全总"))
+    assert scope.no_venue("全委会是在什么地方开的", "2013年3月25日，山西省总工会召开十二届五次全委（扩大）会议。")
+    assert not scope.no_venue("现场会在哪开的", "2011年3月22日，山西省总在西山煤电集团公司召开现场会。")
+    assert not scope.no_venue("推进会在哪开的", "2011年11月，省总在汾阳召开了推进会。")
+    assert not scope.no_venue("全委会是哪天开的", "2013年3月25日，山西省总工会召开十二届五次全委（扩大）会议。")
+    assert not scope.no_venue("他在哪个单位上班", "省电建二公司焊工贾向东。")
+
+
+def test_a_city_of_the_article_is_not_answered_by_the_provinces_figure():
+    scope = Scope("全省职工提合理化建议484万条。西山煤电到北京作报告。", 2013, ("山西", "北京", "全省", "全国"))
+    assert scope.other_place("北京职工5年来提了多少条合理化建议", "5年来，山西全省职工共提合理化建议484万余条。")
+    assert not scope.other_place("西山煤电去北京干什么", "2012年2月20日，西山煤电报告团在北京作专场报告。")
+    assert not scope.other_place("5年来提了多少条合理化建议", "5年来，山西全省职工共提合理化建议484万余条。")
+
+
+def test_the_items_of_a_counted_group_are_answered_only_by_a_fact_that_holds_that_many():
+    innovation = "山西工会开展技术革新、技术攻关、合理化建议、发明创造等职工技术创新活动，命名百个省级创新工作室。"
+    stations = "井口群众安全工作站建成了“六站”：标杆站、宣传站、服务站、调度站、情报站、监督站。"
+    assert unlisted_items("命名的百个省级创新工作室都有哪些", innovation)
+    assert not unlisted_items("六站是哪六站", stations)
+    assert not unlisted_items("命名了多少个创新工作室", innovation)  # a count, not the items, is asked
+    assert not unlisted_items("五一表彰大会有哪些领导出席", "省四套班子主要领导亲临全省五一表彰大会。")  # 五一 is a name
+
+
+def test_a_year_named_relative_to_the_articles_must_be_one_the_dated_fact_covers():
+    cut = "2013年1月~8月份，山西省总机关的经费支出与去年同期相比减少了21%。"
+    assert other_relative_year("去年1至8月经费支出比前年同期减少了多少", cut, 2013)  # 2011 is not covered
+    assert not other_relative_year("今年1到8月经费比去年少了多少", cut, 2013)          # 2012 is, by 去年同期
+    assert other_relative_year("前年组建月新增了多少工会", "2012年工会组建月新增工会组织866个。", 2013)
+    assert not other_relative_year("去年组建月新增了多少工会", "2012年工会组建月新增工会组织866个。", 2013)
+    assert not other_relative_year("去年新增了多少", "5年来，山西全省新增工会组织1万个。", 2013)  # undated
