@@ -22,7 +22,7 @@ from bot.pipeline.parts import items, year_than
 from bot.pipeline.parts import parts as split_parts
 from bot.pipeline.results import STAGES, Answer, Clock, Examined, FactRef
 from bot.pipeline.retrieve import Hit, Retriever
-from bot.pipeline.scope import Scope, other_kind_of_figure, unlisted_items, unstated_detail
+from bot.pipeline.scope import Scope, other_kind_of_figure, other_months, unlisted_items, unstated_detail
 from bot.pipeline.spelling import Speller
 from bot.pipeline.text import places
 from bot.pipeline.verify import Verdict, Verifier
@@ -113,13 +113,14 @@ class Engine:
         return frozenset(v.fact_id for v in verdicts if asked & profiles[v.fact_id].states)
 
     def _cannot_state(self, text: str, fact_text: str) -> bool:
-        """Facts about a fact that no score overrules: without an amount of money, an age, a home
-        town or a span of time when one is asked; naming no city, no other province, or no place
-        at all, when one is asked; the province's figure when a city's is asked; holding fewer
-        items than the group whose items are asked; or quoting no words, or giving no day, when
-        those are asked."""
+        """Facts about a fact that no score overrules: dated in other months than asked, or not
+        covering a year named relative to the article's; without an amount of money, an age, a
+        home town or a span of time when one is asked; naming no city, no other province, or no
+        place at all, when one is asked; the province's figure when a city's is asked; holding
+        fewer items than the group whose items are asked; or quoting no words, or giving no day,
+        when those are asked."""
         scope = self.scope
-        return (other_kind_of_figure(text, fact_text)
+        return (other_months(text, fact_text) or other_kind_of_figure(text, fact_text)
                 or scope.other_level_of_place(text, fact_text) or scope.other_province(text, fact_text)
                 or scope.other_place(text, fact_text) or scope.other_relative_year(text, fact_text)
                 or scope.no_venue(text, fact_text) or unlisted_items(text, fact_text)

@@ -1,6 +1,7 @@
 """Scope: the years and places the article never speaks of. A question about one of them is
 out of scope whatever the nearest fact says (the article's figures are for Shanxi, 2006–2013).
-And facts about a fact: a question asking what a fact cannot state is not answered by it."""
+And facts about a fact: a question asking what a fact cannot state (another month, a kind of
+figure it does not give…) is not answered by it."""
 from __future__ import annotations
 
 import re
@@ -8,6 +9,7 @@ import re
 from bot.pipeline.text import YEAR, places
 
 _LATER = re.compile(r"明年|后年|来年|下一年度")
+_MONTH = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])月")
 
 
 # Kinds of figure a question can ask for, and how a fact states one: an amount of money, an age,
@@ -49,11 +51,20 @@ def unstated_detail(question: str, fact_text: str) -> bool:
                 or (_ASKS_DAY.search(question) and not _STATES_DAY.search(fact_text)))
 
 
+def other_months(question: str, fact_text: str) -> bool:
+    """Whether the question names a month and the fact is dated in months, none of them that one
+    (今年4月开了什么会 against a fact of 2013年6月; 那7月呢 after a question about June)."""
+    asked = set(_MONTH.findall(question))
+    dated = set(_MONTH.findall(fact_text))
+    return bool(asked and dated and not asked & dated)
+
+
 # Asking for the items of a group the question counts (百个工作室都有哪些, 八大工程是哪八个): the fact
 # answers only if it holds at least that many items.
 _LISTING = re.compile(r"都有哪些|有哪些|都是哪些|具体是哪些|具体有哪些|分别是(什么|哪些|啥)|都是(什么|啥)|都叫(什么|啥)|"
-                      r"包括哪些|哪[两二三四五六七八九十百\d]+[项个种条类件大站级句]?")
-_COUNTED = re.compile(r"(?<![\d一二两三四五六七八九十百千])(\d+|[一二两三四五六七八九十百千双])(?![\d一二两三四五六七八九十百千])"
+                      r"(具体|到底)(是|指)(什么|啥)|包括哪些|哪[两二三四五六七八九十百\d]+[项个种条类件大站级句]?")
+# A count of items has at most three digits (3110 is the name of a mechanism, 2013 a year).
+_COUNTED = re.compile(r"(?<![\d一二两三四五六七八九十百千])(\d{1,3}|[一二两三四五六七八九十百千双])(?![\d一二两三四五六七八九十百千])"
                       r"(个|项|大|种|条|类|件|站|级|句)?[\u4e00-\u9fff]")  # not 五一表彰: a name
 _VALUES = {"一": 1, "二": 2, "两": 2, "双": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
            "十": 10, "百": 100, "千": 1000}
@@ -62,7 +73,8 @@ _VALUES = {"一": 1, "二": 2, "两": 2, "双": 2, "三": 3, "四": 4, "五": 5,
 def unlisted_items(question: str, fact_text: str) -> bool:
     """Whether the question asks for the items of a group it counts, and the fact, which names
     that group, holds fewer items than the count (命名百个省级创新工作室 lists none of the hundred;
-    the 六站 fact lists all six)."""
+    the 六站 fact lists all six). The separators inside the group's own name list none of its
+    items (“双措并举、二次覆盖”的经验 does not say what the two measures are)."""
     if not _LISTING.search(question):
         return False
     for m in _COUNTED.finditer(question):
@@ -71,8 +83,17 @@ def unlisted_items(question: str, fact_text: str) -> bool:
         if found:
             number = m.group(1)
             count = int(number) if number.isdigit() else _VALUES[number]
-            return len(re.findall(r"[、，,；;]", fact_text)) + 1 < count
+            if len(re.findall(r"[、，,；;]", _without_name(fact_text, found))) + 1 < count:
+                return True
     return False
+
+
+def _without_name(fact_text: str, found: str) -> str:
+    """The fact without the quoted name that holds `found` (“双措并举、二次覆盖”), or without `found`."""
+    for name in re.findall(r"[“‘\"]([^”’\"]+)[”’\"]", fact_text):
+        if found in name or name in found:
+            return fact_text.replace(name, "")
+    return fact_text.replace(found, "")
 
 
 # Asking which city, county or town: a fact that names only the province does not say.

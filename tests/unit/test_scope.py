@@ -1,8 +1,18 @@
-"""Scope checks that are facts about the article, not judgements: years, kinds of figure and
-levels of place."""
+"""Scope checks that are facts about the article, not judgements: other months, years, kinds of
+figure and levels of place."""
 import pytest
 
-from bot.pipeline.scope import Scope, other_kind_of_figure, other_relative_year, unlisted_items, unstated_detail
+from bot.pipeline.scope import (Scope, other_kind_of_figure, other_months, other_relative_year, unlisted_items,
+                                unstated_detail)
+
+
+def test_a_fact_dated_in_other_months_does_not_answer():
+    fact = "2013年6月，中华全国总工会在山西召开了全国工会法律援助维权服务现场工作会。"
+    assert other_months("今年4月全总在山西开了什么会", fact)
+    assert not other_months("今年6月全总在山西开了什么会", fact)
+    assert not other_months("全总在山西开了什么会", fact)  # no month asked
+    assert not other_months("4月开了什么会", "2012年，山西工资集体协商工作受到批示。")  # the fact has no month
+    assert not other_months("2010年12月出台了什么", "2010年12月，省总出台了意见。")
 
 
 def test_a_year_after_the_article_is_out_of_scope():
@@ -87,6 +97,16 @@ def test_the_items_of_a_counted_group_are_answered_only_by_a_fact_that_holds_tha
     assert not unlisted_items("六站是哪六站", stations)
     assert not unlisted_items("命名了多少个创新工作室", innovation)  # a count, not the items, is asked
     assert not unlisted_items("五一表彰大会有哪些领导出席", "省四套班子主要领导亲临全省五一表彰大会。")  # 五一 is a name
+
+
+def test_the_separators_of_a_groups_own_name_list_none_of_its_items():
+    twofold = "阳泉“双措并举、二次覆盖”的工会组建经验在全国推广。"
+    assert unlisted_items("阳泉双措并举的两项措施具体是什么", twofold)
+    assert unlisted_items("“双措并举、二次覆盖”是哪两项措施", twofold)
+    four = "广泛开展“星级工会创建”竞赛活动和深化“双亮、落实‘四权’”活动。"
+    assert unlisted_items("双亮活动里的“四权”是哪四权", four)  # the second group counted is the one asked
+    mechanism = "西山煤电集团工会形成的“3110”帮扶工作机制，即以集团帮扶中心、矿（厂）帮扶站为主。"
+    assert not unlisted_items("3110帮扶机制具体是什么", mechanism)  # a name of four digits counts nothing
 
 
 def test_a_year_named_relative_to_the_articles_must_be_one_the_dated_fact_covers():
