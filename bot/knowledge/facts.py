@@ -59,6 +59,7 @@ class Meta:
     organizations: tuple[str, ...] = ()
     summary: str = ""                     # what the article covers, in a phrase
     examples: tuple[str, ...] = ()        # questions shown to a new user
+    subject: str = ""                     # what the article is about (这篇文章讲的是…)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -61,7 +61,7 @@ def _load_meta(facts_dir: Path) -> Meta:
         return Meta(raw["title"], raw["paper"], int(raw["year"]), raw.get("authors", ""),
                     tuple(raw["sections"]), _as_tuple(raw.get("people")), _as_tuple(raw.get("places")),
                     _as_tuple(raw.get("organizations")), str(raw.get("summary") or ""),
-                    _as_tuple(raw.get("examples")))
+                    _as_tuple(raw.get("examples")), str(raw.get("subject") or ""))
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
         raise FactsError(f"{path}: cannot read metadata ({exc})") from None
 

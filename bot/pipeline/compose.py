@@ -129,10 +129,11 @@ def _title(base: FactBase) -> str:
     return f"《{base.meta.title}》"
 
 
-def _abstention(decision: Decision) -> str:
+def _abstention(decision: Decision, base: FactBase) -> str:
     """Why there is no answer, as plainly as the decision allows, with no figure in it."""
     if decision.reason.startswith("place:"):
-        return f"这篇文章讲的是山西的工会工作，没有提到{decision.reason[6:]}的情况。"
+        about = f"这篇文章讲的是{base.meta.subject}，" if base.meta.subject else "这篇文章"
+        return f"{about}没有提到{decision.reason[6:]}的情况。"
     if decision.reason.startswith("year:"):
         return "这篇文章没有提到那一年的情况，我不知道答案。"
     if decision.unknown:
@@ -152,11 +153,11 @@ def _non_answer(decision: Decision, base: FactBase, nearby: tuple) -> Reply:
         lead = (f"请直接输入关于{_title(base)}一文的问题，我会给出文中的确切数字和原文出处。",)
     elif decision.kind == CHITCHAT:
         lead = (f"你好！我是{_title(base)}（{base.meta.year}年）这篇文章的问答机器人，"
-                "可以回答文中关于山西工会工作的数字、人物、时间和做法。",)
+                "可以回答文中的数字、人物、时间和做法。",)
     elif decision.kind == REFUSE:
         lead = (f"我只回答关于{_title(base)}一文的问题，不执行其他指令，也不会编造数字。",)
     else:
-        lead = (_abstention(decision),)
+        lead = (_abstention(decision, base),)
     reply = Reply(decision.kind, lead, (), tips)
     check_numbers(reply, base)  # texts without figures: a failure here is a bug, not a user error
     return reply

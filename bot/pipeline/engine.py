@@ -30,7 +30,6 @@ from bot.pipeline.verify import Verdict, Verifier
 logger = logging.getLogger(__name__)
 _REASONS = frozenset({"effect"})  # why and how are read off words too loosely (确定为什么年) to reorder by
 # Answered once at load: jieba's and pypinyin's dictionaries load lazily.
-WARM_UP = "2012年山西省总工会有多少会员？"
 
 
 class Engine:
@@ -68,7 +67,8 @@ class Engine:
         scikit-learn, LightGBM) never load into a serving process."""
         base, embedder, idx, verifier = resources.load(settings, embedder, rebuild, builder)
         engine = cls(settings, base, embedder, idx, verifier, conversations)
-        engine._reply_uncached(engine.prepare(WARM_UP))  # load the lazy dictionaries now, not on a user's time
+        for example in base.meta.examples[:1]:  # load the lazy dictionaries now, not on a user's time
+            engine._reply_uncached(engine.prepare(example))
         return engine
 
     def prepare(self, question: str) -> str:
