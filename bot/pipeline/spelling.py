@@ -56,9 +56,14 @@ def _sounds(word: str) -> list[tuple[str, ...]]:
     most 8."""
     combos = [()]
     for char in word:
-        folded = dict.fromkeys(re.sub(r"ng$", "n", re.sub(r"^([zcs])h", r"\1", r)) for r in readings(char))
-        combos = [c + (s,) for c in combos for s in folded][:8]
+        combos = [c + (s,) for c in combos for s in _folded(char)][:8]
     return combos
+
+
+@functools.lru_cache(maxsize=8192)
+def _folded(char: str) -> tuple[str, ...]:
+    """Every reading of a character, folded as `_sound` folds its first."""
+    return tuple(dict.fromkeys(re.sub(r"ng$", "n", re.sub(r"^([zcs])h", r"\1", r)) for r in readings(char)))
 
 
 class Speller:
