@@ -50,6 +50,7 @@ def readings(char: str) -> tuple[str, ...]:
     return _tables()[1].get(ord(char)) or tuple(toneless_pinyin(char))
 
 
+@functools.lru_cache(maxsize=4096)  # a few thousand readings recur over 41,000 characters
 def _toneless(reading: str) -> str:
     """pypinyin's Style.NORMAL of one reading: tone marks dropped, ü written v (lǜ → lv)."""
     return _TONE_MARK.sub("", unicodedata.normalize("NFD", reading).replace("u\u0308", "v"))
