@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import re
 
-from bot.knowledge.lexical import readings, toneless_pinyin
+from bot.knowledge.lexical import readings
 from bot.knowledge.lexicon import cut, word_frequency
 from bot.pipeline.text import places
 
@@ -43,12 +43,16 @@ def _cut(text: str) -> list[str]:
             for w in ([piece] if _UNIT_AFTER_NUMBER.fullmatch(piece) else cut(piece))]
 
 
-@functools.lru_cache(maxsize=8192)
 def _sound(char: str) -> str:
-    """A character's toneless syllable, with the pairs that pinyin input confuses folded
-    together (zh/z, ch/c, sh/s; -ng/-n): 西三 sounds like 西山."""
-    syllable = toneless_pinyin(char)[0]
-    return re.sub(r"ng$", "n", re.sub(r"^([zcs])h", r"\1", syllable))
+    """A character's toneless syllable (its most common reading), with the pairs that pinyin
+    input confuses folded together (zh/z, ch/c, sh/s; -ng/-n): 西三 sounds like 西山."""
+    return _folded(char)[0]
+
+
+@functools.lru_cache(maxsize=8192)
+def _folded(char: str) -> tuple[str, ...]:
+    """Every reading of a character, most common first, each folded as `_sound` says."""
+    return tuple(dict.fromkeys(re.sub(r"ng$", "n", re.sub(r"^([zcs])h", r"\1", r)) for r in readings(char)))
 
 
 def _sounds(word: str) -> list[tuple[str, ...]]:
@@ -58,12 +62,6 @@ def _sounds(word: str) -> list[tuple[str, ...]]:
     for char in word:
         combos = [c + (s,) for c in combos for s in _folded(char)][:8]
     return combos
-
-
-@functools.lru_cache(maxsize=8192)
-def _folded(char: str) -> tuple[str, ...]:
-    """Every reading of a character, folded as `_sound` folds its first."""
-    return tuple(dict.fromkeys(re.sub(r"ng$", "n", re.sub(r"^([zcs])h", r"\1", r)) for r in readings(char)))
 
 
 class Speller:
