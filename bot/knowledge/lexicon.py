@@ -24,14 +24,13 @@ import io
 import json
 import logging
 import mmap
-import os
-import shutil
-import tempfile
 import threading
 from array import array
 from collections.abc import Mapping
 from pathlib import Path
 from types import SimpleNamespace
+
+from bot.knowledge import tables
 
 logger = logging.getLogger(__name__)
 FORMAT = 1
@@ -119,20 +118,15 @@ def build(folder: Path) -> None:
     counts, codes = array("q", bytes(8 * len(trie))), array("B", bytes(len(trie)))
     for key, i in trie.items():
         counts[i], codes[i] = freq[key], index[tags[key]] if key in tags else _NO_TAG
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".lexicon-", dir=folder.parent))
-    try:
-        os.chmod(tmp, 0o755)
+
+    def write(tmp: Path) -> None:
         trie.save(str(tmp / "keys.marisa"))
         (tmp / "freq.q").write_bytes(counts.tobytes())
         (tmp / "tags.B").write_bytes(codes.tobytes())
         (tmp / "meta.json").write_text(json.dumps({"format": FORMAT, "source_sha256": digest,
                                                    "total": total, "tags": names}))
-        os.replace(tmp, folder)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if not (folder / "meta.json").is_file():  # another process may have won the race
-            raise
+
+    tables.publish(folder, write)
 
 
 def _mapped(path: Path, fmt: str) -> memoryview:

@@ -14,12 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 import mmap
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from bot.knowledge import tables
 
 FORMAT = 1
 UNK_PENALTY = 10.0  # sentencepiece's kUnkPenalty
@@ -50,21 +49,16 @@ def build(model_file: Path, folder: Path) -> None:
         ids[key], scores[key] = normal[piece]
     min_score = np.float32(min(score for _, score in normal.values()))
     specials = {role: getattr(proto.trainer_spec, f"{role}_id") for role in ("unk", "bos", "eos")}
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".pieces-", dir=folder.parent))
-    try:
-        os.chmod(tmp, 0o755)
+
+    def write(tmp: Path) -> None:
         trie.save(str(tmp / "keys.marisa"))
         (tmp / "ids.i4").write_bytes(ids.tobytes())
         (tmp / "scores.f4").write_bytes(scores.tobytes())
         (tmp / "meta.json").write_text(json.dumps(
             {"format": FORMAT, "pieces": len(proto.pieces), "longest": max(map(len, normal)), **specials,
              "unk_score": float(np.float32(min_score - np.float32(UNK_PENALTY)))}))
-        os.replace(tmp, folder)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if not (folder / "meta.json").is_file():  # another process may have won the race
-            raise
+
+    tables.publish(folder, write)
 
 
 def prepare(model_file: Path) -> Path:
