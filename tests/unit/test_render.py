@@ -7,7 +7,7 @@ import html
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.adapters import render
@@ -112,6 +112,7 @@ def _lines_shown(messages: list[str]) -> list[str]:
 @settings(max_examples=200, deadline=None)
 @given(lead=st.lists(st.text(alphabet=st.sampled_from(list("答<&\n。")), min_size=1, max_size=30), min_size=1, max_size=2),
        understood=st.text(alphabet=st.sampled_from(list("问<&\n")), max_size=10), limit=st.sampled_from([8, 20, LIMIT]))
+@example(lead=["\n\n"], understood="", limit=20)  # white space only: the fallback message once cut its markup
 def test_line_breaks_inside_a_part_show_the_same_lines_and_each_message_closes_its_tags(lead, understood, limit):
     """A part with its own line breaks (the old HTML opened <b> on one line and closed it on the
     next, so a split between them sent a broken message): the same lines, each in its own tags."""

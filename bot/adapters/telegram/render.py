@@ -49,7 +49,20 @@ def split(shown: Iterable[Line], limit: int = MAX_MESSAGE) -> list[str]:
             current, size = [line], units
     if any(line.text.strip() for line in current):
         chunks.append(current)
-    return [_joined(chunk) for chunk in chunks] or [_joined(shown)[:limit]]
+    return [_joined(chunk) for chunk in chunks] or [_joined(_cut(shown, limit))]
+
+
+def _cut(shown: list[Line], limit: int) -> list[Line]:
+    """The lines with at most `limit` characters of text between them (line breaks counted): a
+    message is cut by what it shows, never inside its markup."""
+    kept, room = [], limit
+    for line in shown:
+        room -= 1 if kept else 0
+        if room < 0:
+            break
+        kept.append(Line(line.text[:room], line.bold, line.italic))
+        room -= len(kept[-1].text)
+    return kept
 
 
 def _joined(chunk: list[Line]) -> str:
