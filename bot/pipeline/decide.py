@@ -106,10 +106,10 @@ def decide(whole: Part, parts: list[Part], settings, out_of_scope: str = "") -> 
     best = _accepted(whole, threshold)
     if best:
         cited.append(best[0])
-    for part in parts:
-        accepted = _accepted(part, threshold)
-        if accepted and accepted[0][0].fact_id not in {h.fact_id for h, _ in cited}:
-            cited.append(accepted[0])
+    for part in parts:  # each part adds its best accepted fact that is not cited yet
+        fresh = [a for a in _accepted(part, threshold) if a[0].fact_id not in {h.fact_id for h, _ in cited}]
+        if fresh:
+            cited.append(fresh[0])
     if not cited:
         top = max(whole.verdicts, key=lambda v: v.p)
         return Decision(ABSTAIN, reason=f"unverified:{top.p:.2f}:{top.fact_id}")

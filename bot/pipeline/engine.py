@@ -170,8 +170,11 @@ class Engine:
         whole, reading = self.examine(text, clock)
         parts = tuple(self.examine(p, clock)[0] for p in split_parts(text, self.scope.article))
         if not parts and not any(v.p >= self.settings.min_verified for v in whole.verdicts):
-            # 2011年…比2010年多多少, which no fact states whole: each year asked on its own.
-            parts = tuple(self.examine(p, clock)[0] for p in year_than(text))
+            # 2011年…比2010年多多少, which no fact states whole: each year asked on its own. A
+            # comparison needs both sides: with one year unstated, no part answers it.
+            years = tuple(self.examine(p, clock)[0] for p in year_than(text))
+            if all(any(v.p >= self.settings.min_verified for v in y.verdicts) for y in years):
+                parts = years
         return Examined(whole, parts, reading, "")
 
     def decision(self, examined: "Examined", settings=None) -> Decision:

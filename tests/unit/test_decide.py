@@ -41,15 +41,18 @@ def test_no_candidates_abstain():
     assert decide(Part("q", (), ()), [], SETTINGS).reason == "no-candidates"
 
 
-def test_each_part_adds_its_own_best_fact_once():
+def test_each_part_adds_its_best_fact_not_cited_yet():
     whole = part("两件事", 0.3, 0.2)
     first = Part("第一件", (Hit("a", 1, 1, 1, 1),), (Verdict("a", 0.8),))
     second = Part("第二件", (Hit("b", 1, 1, 1, 1), Hit("a", 1, 1, 1, 1)), (Verdict("b", 0.7), Verdict("a", 0.9)))
     d = decide(whole, [first, second], SETTINGS)
-    # the second part's best is a, already cited: it adds nothing rather than its runner-up
-    assert [h.fact_id for h in d.hits] == ["a"]
-    third = Part("第三件", (Hit("b", 1, 1, 1, 1),), (Verdict("b", 0.7),))
-    assert [h.fact_id for h in decide(whole, [first, third], SETTINGS).hits] == ["a", "b"]
+    # the second part's best is a, already cited: it adds its best accepted fact not cited yet
+    assert [h.fact_id for h in d.hits] == ["a", "b"]
+    again = Part("第二件", (Hit("a", 1, 1, 1, 1), Hit("b", 1, 1, 1, 1)), (Verdict("a", 0.9), Verdict("b", 0.1)))
+    # ... and nothing when every other candidate is below the threshold
+    assert [h.fact_id for h in decide(whole, [first, again], SETTINGS).hits] == ["a"]
+    twice = decide(whole, [first, second, second], SETTINGS)
+    assert [h.fact_id for h in twice.hits] == ["a", "b"]  # a fact is cited once
 
 
 def test_a_part_below_the_threshold_is_left_out():
