@@ -16,6 +16,7 @@ from bot.pipeline.compose import Reply, compose
 from bot.pipeline.context import LEANS, MAY_LEAN, PRIORITY, SHAPED, STANDS, Conversations, is_followup, readings
 from bot.pipeline.decide import ABSTAIN, ANSWER, Decision, Part, classify, decide
 from bot.pipeline.effects import effect_readings
+from bot.pipeline.features import unnamed_organisations
 from bot.pipeline.lookup import figures_asked, stating
 from bot.pipeline.normalize import clean, expand_everyday, expand_english, normalize, strip_noise, strip_preamble
 from bot.pipeline.parts import items, year_than
@@ -168,6 +169,9 @@ class Engine:
             hits = tuple(Hit(f.id, 1.0, 1.0, 1.0, 1.0) for f in facts[:2])
             return Examined(Part(text, hits, tuple(Verdict(f.id, 1.0) for f in facts[:2])), (), None, "")
         whole, reading = self.examine(text, clock)
+        unnamed = unnamed_organisations(reading)
+        if unnamed:  # 太钢集团工会今年搞了哪些活动: no fact of the article is about 太钢
+            return Examined(whole, (), reading, f"org:{unnamed[0]}")
         parts = tuple(self.examine(p, clock)[0] for p in split_parts(text, self.scope.article))
         if not parts and not any(v.p >= self.settings.min_verified for v in whole.verdicts):
             # 2011年…比2010年多多少, which no fact states whole: each year asked on its own. A
@@ -186,7 +190,8 @@ class Engine:
         if decision.kind == ABSTAIN and examined.reading is not None and examined.whole.verdicts:
             top = max(examined.whole.verdicts, key=lambda v: v.p)
             subject, missing = self.verifier.gap(examined.reading, top.fact_id)
-            unknown = examined.reading.unknown_names[0] if examined.reading.unknown_names else ""
+            named = examined.out_of_scope.startswith("org:")
+            unknown = examined.out_of_scope[4:] if named else next(iter(examined.reading.unknown_names), "")
             decision = dataclasses.replace(decision, subject=subject, missing=missing, unknown=unknown)
         return decision
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.knowledge.facts import squeeze
+from bot.knowledge.lexicon import word_frequency
 from bot.knowledge.numbers import numbers_in
 from bot.pipeline.normalize import normalize
 from bot.pipeline.text import (ASKS, YEAR, Article, bigrams, figure_classes, idf, named_in, names_in,
@@ -83,6 +84,17 @@ def profile_facts(base) -> tuple[Article, dict[str, FactProfile]]:
             own, syllables(own), words, grams, frozenset(YEAR.findall(own)), frozenset(numbers_in(own)),
             frozenset(figure_classes(normalize(fact.text))), frozenset(states(own, article)))
     return article, profiles
+
+
+# A name this common in general Chinese is a word, not an organisation's name (as `names_in`).
+_COMMON_NAME = 800
+
+
+def unnamed_organisations(view: "QuestionView") -> list[str]:
+    """The organisations a question names and the article never does, by a name that is neither
+    a verb nor a common word (太钢集团, 同煤集团; not 加入工会, 觉得工会, 地方工会)."""
+    tags = dict(view.reading.tokens) if view.reading is not None else {}
+    return [o for o in view.unknown_orgs if not tags.get(o, "").startswith("v") and word_frequency(o) < _COMMON_NAME]
 
 
 @dataclass

@@ -130,6 +130,7 @@ class Speller:
             return ""
         if not any(len(w) == 1 or (w not in self.text and word_frequency(w) < _COMMON) for w in words):
             return ""
-        found = [w for w in self.table.get(tuple(map(_sound, span)), ())
-                 if any(a == b for a, b in zip(w, span))]
+        # every way the span can sound: a typo may be the heteronym (长村 reads changcun: 常村)
+        found = list(dict.fromkeys(w for sound in _sounds(span) for w in self.table.get(sound, ())
+                                   if any(a == b for a, b in zip(w, span))))
         return found[0] if len(found) == 1 else ""

@@ -47,7 +47,8 @@ ASKS = {
 _STATES = {
     "when": re.compile(r"\d+年|\d+月|\d+日|今年|去年|近年|以来|期间|月份"),
     "count": re.compile(r"\d|[一二两三四五六七八九十百千万]+[个项次人名届条场家批种级大]"),
-    "breakdown": re.compile(r"其中|分别|\d.{0,12}、.{0,12}\d"),
+    # items with their figures, or a figure before and after a change (从将近1000个压缩为292个)
+    "breakdown": re.compile(r"其中|分别|\d.{0,12}、.{0,12}\d|从[^，,。]{0,12}\d[^，,。]{0,16}(到|为|至)[^，,。]{0,4}\d"),
     "why": re.compile(r"为了|因为|由于|旨在|目的|为此|针对|为.{1,12}(而|，)"),
     "detail": re.compile(r"[^、]{1,12}、[^、]{1,12}、|“[^”]{2,40}”|[:：]"),
     "list": re.compile(r"[^、，。]{1,16}、[^、，。]{1,16}、|一是.{2,40}二是|[:：].{2,30}[；;]"),

@@ -68,7 +68,9 @@ def test_two_questions_in_one_message(engine):
 @pytest.mark.parametrize("question, reason, says", [
     ("广东省有多少工会会员？", "place", "没有提到广东"),
     ("2020年山西新增了多少工会组织", "year", "没有提到那一年"),
-    ("同煤集团工会有多少会员", "unverified", "没有提到同煤"),
+    ("同煤集团工会有多少会员", "org", "没有提到同煤"),        # an organisation the article never names
+    ("晋钢集团工会今年搞了哪些活动", "org", "没有提到晋钢"),    # ... though the province's campaigns are near
+    ("2011年煤矿百万吨死亡率比2009年下降了多少", "unverified", "没有提到"),  # one side of a comparison unstated
     ("郭凤莲今年多大岁数", "unverified", "没有提到郭凤莲的岁数"),
     ("山西工会一年收多少会费", "unverified", "没有提到"),
     ("全国有多少个工会", "unverified", "没有提到"),
@@ -79,6 +81,15 @@ def test_near_misses_abstain_without_figures(engine, question, reason, says):
     assert says in plain(answer.reply).splitlines()[0]
     assert numbers_in(plain(answer.reply)) == []
     assert answer.reason.startswith(reason)
+
+
+@pytest.mark.parametrize("question, figure", [
+    ("全省加入工会的会员一共有多少人", "7706467"),         # a common word before 工会
+    ("要管好工会经费，山西开了几次现场推进会", "3次"),      # a rare verb before 工会
+])
+def test_a_word_before_an_organisation_is_not_always_a_name(engine, question, figure):
+    answer = engine.answer(question)
+    assert not answer.abstained and figure in plain(answer.reply)
 
 
 def test_abstention_about_a_named_subject_suggests_questions_about_it(engine):

@@ -53,3 +53,5 @@ def test_a_typo_matches_any_reading_of_a_heteronym():
     spell = Speller("首钢长钢第一次民主评议会。", ("首钢", "长钢", "民主", "评议会"), names=("长钢",))
     assert spell("常钢第一次民主评议会") == "长钢第一次民主评议会"  # 长 reads zhang or chang
     assert spell("张钢第一次民主评议会") == "长钢第一次民主评议会"  # and its first reading still counts
+    spell = Speller("潞安煤业集团常村煤矿的内部市场化管理。", ("潞安", "常村", "煤矿"), names=("常村",))
+    assert spell("长村煤矿搞的是什么管理") == "常村煤矿搞的是什么管理"  # the typo may be the heteronym
