@@ -53,7 +53,8 @@ class Engine:
         self.speller = Speller.of(verifier.model.article)
         # The article as the index stored it, normalised at build time (normalising it here would
         # import cn2an, a quarter of a second, for the few questions that write numbers in Chinese).
-        self.scope = Scope(verifier.model.article.text, base.meta.year, base.meta.places, base.meta.organizations)
+        self.scope = Scope(verifier.model.article.text, base.meta.year, base.meta.places, base.meta.organizations,
+                           base.meta.people)
         # Replies per normalised question: a repeat (also in the other script, or with other
         # spacing or case) is answered without encoding. A reload builds a new Engine, so a
         # cached reply never outlives the facts it came from.
@@ -125,7 +126,8 @@ class Engine:
                 or scope.other_level_of_place(text, fact_text) or scope.other_province(text, fact_text)
                 or scope.other_place(text, fact_text) or scope.other_relative_year(text, fact_text)
                 or scope.no_venue(text, fact_text) or unlisted_items(text, fact_text)
-                or unstated_detail(text, fact_text))
+                or unstated_detail(text, fact_text) or scope.unnamed_person(text, fact_text)
+                or scope.unnamed_organisation(text, fact_text))
 
     def reply(self, question: str) -> tuple[Reply, Decision, dict]:
         clock = Clock()

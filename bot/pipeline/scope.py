@@ -110,6 +110,15 @@ _ASKS_WHERE = re.compile(r"(在(哪里|哪儿|哪|什么地方|啥地方)|哪里
 HOME = ("山西", "全省", "全国")
 
 
+# Asking a person's name by their role (那位书记叫什么, 拿第一的选手是谁): a fact naming none of the
+# article's people does not say.
+_ASKS_NAME = re.compile(r"(书记|主席|领导|记者|选手|干部|劳模|局长|厂长|经理|主任|冠军|获奖者|人)"
+                        r"(的名字|叫什么|叫啥|姓什么|是谁|是哪位|名字)")
+# Asking which company or unit (哪家企业的队伍): a fact naming no organisation does not say.
+_ASKS_WHICH_ORG = re.compile(r"哪(一?家|一?个)(企业|公司|单位|厂|矿|煤矿|集团)|什么(企业|公司|单位)")
+_NAMES_AN_ORG = re.compile(r"集团|公司|煤矿|工厂|[处局厅]|部门|单位")
+
+
 # Years named relative to the article's own (前年 is two years before 2013); 同期 after one is a
 # comparison's base, which the fact may state as its own 去年同期.
 _RELATIVE = {"大前年": 3, "前年": 2, "去年": 1}
@@ -134,8 +143,9 @@ class Scope:
     """The article's years and places, read once."""
 
     def __init__(self, article: str, year: int, named_places: tuple[str, ...] = (),
-                 organizations: tuple[str, ...] = ()):
+                 organizations: tuple[str, ...] = (), people: tuple[str, ...] = ()):
         self.article = article.replace(" ", "")
+        self.people, self.organizations = tuple(people), tuple(organizations)
         self.year = year
         self.years = set(YEAR.findall(article)) | {str(year)}
         self.places = tuple(p for p in places() if p not in article)
@@ -169,6 +179,17 @@ class Scope:
         place (5年来，山西全省职工共提合理化建议484万余条)."""
         asked = any(c in question for c in self.cities)
         return asked and any(h in fact_text for h in HOME) and not self._names_a_city(fact_text)
+
+    def unnamed_person(self, question: str, fact_text: str) -> bool:
+        """Whether the question asks someone's name by their role and the fact names none of the
+        article's people (省委书记先后两次作出重要批示 does not say who the secretary was)."""
+        return bool(_ASKS_NAME.search(question)) and not any(p in fact_text for p in self.people)
+
+    def unnamed_organisation(self, question: str, fact_text: str) -> bool:
+        """Whether the question asks which company or unit and the fact names no organisation
+        (山西钳工、焊工两个工种双双获得团体第一名 does not say whose team it was)."""
+        return bool(_ASKS_WHICH_ORG.search(question)) and not (
+            any(o in fact_text for o in self.organizations) or _NAMES_AN_ORG.search(fact_text))
 
     def _names_a_city(self, fact_text: str) -> bool:
         return any(c in fact_text for c in self.cities)

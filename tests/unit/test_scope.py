@@ -116,3 +116,20 @@ def test_a_year_named_relative_to_the_articles_must_be_one_the_dated_fact_covers
     assert other_relative_year("前年组建月新增了多少工会", "2012年工会组建月新增工会组织866个。", 2013)
     assert not other_relative_year("去年组建月新增了多少工会", "2012年工会组建月新增工会组织866个。", 2013)
     assert not other_relative_year("去年新增了多少", "5年来，山西全省新增工会组织1万个。", 2013)  # undated
+
+
+def test_a_name_asked_by_role_is_answered_only_by_a_fact_that_names_one_of_the_articles_people():
+    scope = Scope("", 2013, ("山西",), ("山西省总工会",), ("田喜荣", "贾向东"))
+    unnamed = "省委书记先后两次作出重要批示。"
+    assert scope.unnamed_person("那位省委书记叫什么名字", unnamed)
+    assert scope.unnamed_person("拿第一的选手是谁", "山西焊工获得个人第一名。")
+    assert not scope.unnamed_person("省总工会主席是谁", "省总工会主席田喜荣在基层调研。")
+    assert not scope.unnamed_person("是谁把名额压缩为292个的", "山西省总把名额压缩为292个。")  # no role asked
+
+
+def test_which_company_is_answered_only_by_a_fact_that_names_an_organisation():
+    scope = Scope("", 2013, ("山西",), ("首钢长钢", "市场调研评价处"), ())
+    assert scope.unnamed_organisation("拿团体第一的是哪家企业的队伍", "山西钳工、焊工两个工种双双获得团体第一名。")
+    assert not scope.unnamed_organisation("哪家企业开了26场评议会", "首钢长钢已经举行了26场民主评议会。")
+    assert not scope.unnamed_organisation("是哪个单位的做法", "太原公交公司实行工资联审制度。")  # a kind of organisation
+    assert not scope.unnamed_organisation("第一名是多少分", "山西获得团体第一名。")  # no organisation asked
