@@ -127,7 +127,7 @@ class Engine:
                 or scope.other_place(text, fact_text) or scope.other_relative_year(text, fact_text)
                 or scope.no_venue(text, fact_text) or unlisted_items(text, fact_text)
                 or unstated_detail(text, fact_text) or scope.unnamed_person(text, fact_text)
-                or scope.unnamed_organisation(text, fact_text))
+                or scope.unnamed_organisation(text, fact_text) or scope.other_level(text, fact_text))
 
     def reply(self, question: str) -> tuple[Reply, Decision, dict]:
         clock = Clock()

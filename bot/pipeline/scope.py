@@ -180,6 +180,12 @@ class Scope:
         asked = any(c in question for c in self.cities)
         return asked and any(h in fact_text for h in HOME) and not self._names_a_city(fact_text)
 
+    def other_level(self, question: str, fact_text: str) -> bool:
+        """Whether the question is about the country (全国比赛拿了第一) and the fact states its
+        figure for the province alone (第三、第四届全省职工职业技能大赛), naming nothing national."""
+        national = re.sub(r"全国总工会|中华全国总工会", "", question)
+        return "全国" in national and "全省" in fact_text and not re.search(r"全国|全总", fact_text)
+
     def unnamed_person(self, question: str, fact_text: str) -> bool:
         """Whether the question asks someone's name by their role and the fact names none of the
         article's people (省委书记先后两次作出重要批示 does not say who the secretary was)."""

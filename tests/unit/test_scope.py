@@ -133,3 +133,12 @@ def test_which_company_is_answered_only_by_a_fact_that_names_an_organisation():
     assert not scope.unnamed_organisation("哪家企业开了26场评议会", "首钢长钢已经举行了26场民主评议会。")
     assert not scope.unnamed_organisation("是哪个单位的做法", "太原公交公司实行工资联审制度。")  # a kind of organisation
     assert not scope.unnamed_organisation("第一名是多少分", "山西获得团体第一名。")  # no organisation asked
+
+
+def test_a_question_about_the_country_is_not_answered_by_the_provinces_own_figure():
+    scope = Scope("", 2013, ("山西", "全省", "全国"))
+    provincial = "山西成功举办了第三、第四届全省职工职业技能大赛。"
+    assert scope.other_level("全国比赛山西拿了第一的是哪两个工种", provincial)
+    assert not scope.other_level("全国比赛山西拿了第一的是哪两个工种", "在全国职工职业技能大赛中，山西钳工、焊工获得第一名。")
+    assert not scope.other_level("全国总工会在山西开了什么会", "全省各级工会参加了会议。")  # the federation is no level
+    assert not scope.other_level("全省办了几届技能大赛", provincial)
