@@ -30,6 +30,9 @@ from bot.pipeline.verify import Verdict, Verifier
 
 logger = logging.getLogger(__name__)
 _REASONS = frozenset({"effect"})  # why and how are read off words too loosely (确定为什么年) to reorder by
+# How many times something was held (搞了几回, 开了多少次), and how a fact counts times (26场, 3次).
+_ASKS_TIMES = re.compile(r"(?<!第)(多少|几)(次|回|场|届|趟)")  # not 第几届: which one
+_STATES_TIMES = re.compile(r"(\d+|[一二两三四五六七八九十]+)(次|回|场|届)")
 # Answered once at load: jieba's and pypinyin's dictionaries load lazily.
 
 
@@ -107,12 +110,15 @@ class Engine:
         return Part(text, hits, verdicts, self._stating_what_is_asked(reading, verdicts)), reading
 
     def _stating_what_is_asked(self, reading, verdicts: tuple) -> frozenset[str]:
-        """For an effect question (效果怎么样), the candidates that state an effect: the decision
-        takes them first among the accepted ones. No fact is accepted or refused by this, and
-        every probability stays the verifier's."""
+        """For an effect question (效果怎么样), the candidates that state an effect; for how many
+        times (搞了几回), those that count times (26场): the decision takes them first among the
+        accepted ones. No fact is accepted or refused by this, and every probability stays the
+        verifier's."""
         asked = reading.asks & _REASONS
         profiles = self.verifier.model.profiles
-        return frozenset(v.fact_id for v in verdicts if asked & profiles[v.fact_id].states)
+        times = bool(_ASKS_TIMES.search(reading.text))
+        return frozenset(v.fact_id for v in verdicts if asked & profiles[v.fact_id].states
+                         or (times and _STATES_TIMES.search(self.base.by_id(v.fact_id).text)))
 
     def _cannot_state(self, text: str, fact_text: str) -> bool:
         """Facts about a fact that no score overrules: dated in other months than asked, or not

@@ -203,3 +203,11 @@ def test_a_follow_up_no_rule_can_read_is_answered_as_it_stands(engine):
     engine.answer("2010年组建月新增了多少工会组织", chat="bare")
     answer = engine.answer("呢", chat="bare")  # no reading at all: once an IndexError
     assert answer.abstained and answer.understood_as == "" and plain(answer.reply).strip()
+
+
+def test_a_how_many_times_question_takes_first_the_facts_that_count_times(engine):
+    part, _ = engine.examine(engine.prepare("长钢那种评议会前后开了几回"))
+    assert "evaluation-first-and-count" in part.first          # 已经举行了26场
+    assert "evaluation-procedure" not in part.first            # 不低于15名: people, not times
+    ordinal, _ = engine.examine(engine.prepare("职工读书节办到第几届了"))
+    assert not ordinal.first                                   # 第几届 asks which one, not how many
