@@ -139,6 +139,18 @@ def other_relative_year(question: str, fact_text: str, year: int) -> bool:
     return not asked <= dated
 
 
+# One year asked (今年, 2012年; not 2012年以来), and a figure totalled over several years (5年来, 近3年).
+_ONE_YEAR = re.compile(r"(今年|去年|前年|(?<!\d)(?:19|20)\d\d年)(?!以来|来|至|到|[-—~～]|和|与|、)")
+_YEARS_TOTAL = re.compile(r"(近|这)?(?<![\d.])[\d一二两三四五六七八九十]+年(来|以来|间|中|里)")
+_A_YEAR = re.compile(r"今年|去年|前年|(?<!\d)(?:19|20)\d\d年")
+
+
+def several_years(question: str, fact_text: str) -> bool:
+    """Whether the question asks about one year and the fact gives a total over several, naming
+    no year (this year's May Day awards against 5年来，山西共有33个集体获评…)."""
+    return bool(_ONE_YEAR.search(question) and _YEARS_TOTAL.search(fact_text) and not _A_YEAR.search(fact_text))
+
+
 class Scope:
     """The article's years and places, read once."""
 

@@ -2,8 +2,8 @@
 figure and levels of place."""
 import pytest
 
-from bot.pipeline.scope import (Scope, other_kind_of_figure, other_months, other_relative_year, unlisted_items,
-                                unstated_detail)
+from bot.pipeline.scope import (Scope, other_kind_of_figure, other_months, other_relative_year, several_years,
+                                unlisted_items, unstated_detail)
 
 
 def test_a_fact_dated_in_other_months_does_not_answer():
@@ -142,3 +142,12 @@ def test_a_question_about_the_country_is_not_answered_by_the_provinces_own_figur
     assert not scope.other_level("全国比赛山西拿了第一的是哪两个工种", "在全国职工职业技能大赛中，山西钳工、焊工获得第一名。")
     assert not scope.other_level("全国总工会在山西开了什么会", "全省各级工会参加了会议。")  # the federation is no level
     assert not scope.other_level("全省办了几届技能大赛", provincial)
+
+
+def test_one_years_figure_is_not_answered_by_a_total_over_several_years():
+    total = "5年来，山西共有33个集体获评全国“五一劳动奖状”。"
+    assert several_years("今年山西有多少个集体获评五一劳动奖状", total)
+    assert several_years("2012年山西有多少个集体获评五一劳动奖状", total)
+    assert not several_years("2008年以来山西有多少个集体获评五一劳动奖状", total)  # a span asked
+    assert not several_years("今年山西五一表彰名额是多少", "今年五一表彰把名额压缩为292个。")  # not a total
+    assert not several_years("2013年上半年新建了多少工会", "2013年上半年，3年来首次……新建工会3393个。")  # the fact names its year
