@@ -13,8 +13,8 @@ from bot.knowledge.numbers import numbers_in
 from bot.pipeline.arithmetic import recomputed
 from bot.pipeline.decide import classify
 
-GATE_IN_SCOPE = 0.95
-GATE_ABSTAIN = 0.95
+GATE_IN_SCOPE = 0.97
+GATE_ABSTAIN = 0.97
 GATE_FOLLOWUPS = 0.85   # follow-up turns right on tests/data/conversations.yaml (README "Evaluation")
 
 

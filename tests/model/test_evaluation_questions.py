@@ -9,7 +9,7 @@ QUESTIONS = ROOT / "tests" / "data" / "questions.yaml"
 
 
 @pytest.mark.slow
-def test_gate_in_scope_and_abstention_at_least_95_percent(engine):
+def test_gate_in_scope_and_abstention_at_least_97_percent(engine):
     summary = ev.summarize(ev.run(engine, ev.load_cases(QUESTIONS)), engine.settings)
     acc = summary["accuracy"]
     assert acc["in_scope"] >= ev.GATE_IN_SCOPE, acc
