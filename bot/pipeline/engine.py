@@ -24,7 +24,7 @@ from bot.pipeline.parts import parts as split_parts
 from bot.pipeline.results import STAGES, Answer, Clock, Examined, FactRef
 from bot.pipeline.retrieve import Hit, Retriever
 from bot.pipeline.scope import (Scope, other_kind_of_figure, other_months, several_years, unlisted_items,
-                                 unstated_detail)
+                                 unstated_detail, within_a_total)
 from bot.pipeline.spelling import Speller
 from bot.pipeline.text import places
 from bot.pipeline.verify import Verdict, Verifier
@@ -135,7 +135,7 @@ class Engine:
                 or scope.no_venue(text, fact_text) or unlisted_items(text, fact_text)
                 or unstated_detail(text, fact_text) or scope.unnamed_person(text, fact_text)
                 or scope.unnamed_organisation(text, fact_text) or scope.other_level(text, fact_text)
-                or several_years(text, fact_text))
+                or several_years(text, fact_text) or within_a_total(text, fact_text))
 
     def reply(self, question: str) -> tuple[Reply, Decision, dict]:
         clock = Clock()

@@ -38,17 +38,20 @@ _ASKS_WORDING = re.compile(r"原话|原文|(具体|都|到底)?(写|说|讲|批)
                            r"(具体|详细)?内容(是什么|是啥|有哪些)|具体(是|说的)?(什么|啥)(内容|意思)")
 # How a fact gives those words: a quotation, a colon, or what was asked for (要求…, 提出…).
 _QUOTES_WORDING = re.compile(r"[“：:]|要求|提出|指出|强调|表示|认为")
-# Asking the day of something, and how a fact gives one.
+# Asking the day of something, and how a fact gives one; the same for the month.
 _ASKS_DAY = re.compile(r"几号|几日|哪天|哪一天|具体(日期|哪天|是哪天)|什么日子")
 _STATES_DAY = re.compile(r"\d{1,2}[日号]")
+_ASKS_MONTH = re.compile(r"几月|哪个月|哪一个月|什么月份|which month")
+_STATES_MONTH = re.compile(r"\d{1,2}月|[一二三四五六七八九十]+月|月份|上半年|下半年")
 
 
 def unstated_detail(question: str, fact_text: str) -> bool:
     """Whether the question asks the words of an instruction or document and the fact quotes
-    none (原国家领导人王兆国等作了重要批示), or asks the day and the fact gives none (2011年11月，
-    省总在汾阳召开了推进会: 11月几号 is not stated)."""
+    none (原国家领导人王兆国等作了重要批示), or asks the day or the month and the fact gives none
+    (2011年11月，省总在汾阳召开了推进会: 11月几号 is not stated; 2012年，新华社…: nor which month)."""
     return bool((_ASKS_WORDING.search(question) and not _QUOTES_WORDING.search(fact_text))
-                or (_ASKS_DAY.search(question) and not _STATES_DAY.search(fact_text)))
+                or (_ASKS_DAY.search(question) and not _STATES_DAY.search(fact_text))
+                or (_ASKS_MONTH.search(question) and not _STATES_MONTH.search(fact_text)))
 
 
 def other_months(question: str, fact_text: str) -> bool:
@@ -94,6 +97,21 @@ def _without_name(fact_text: str, found: str) -> str:
         if found in name or name in found:
             return fact_text.replace(name, "")
     return fact_text.replace(found, "")
+
+
+# A count within a total the question quotes (67项荣誉里国家级的占几项, 30余人中干部有几个).
+_WITHIN = re.compile(r"(?<![\d.])(\d+)[^，,。？?\d]{0,14}?(里|中|当中|之中|其中)[，,]?[^，,。？?]{0,12}(几|多少)")
+_COUNTED_FIGURE = re.compile(r"(?<![\d.])(\d+)(?:余|多)?(个|项|人|名|家|场|次|条|座|所|批|届|种|户|位)")
+
+
+def within_a_total(question: str, fact_text: str) -> bool:
+    """Whether the question asks how many of a total it quotes are of some kind, and the fact
+    counts nothing but that total (近3年来荣获…荣誉67项 does not say how many are national)."""
+    m = _WITHIN.search(question)
+    if not m:
+        return False
+    counted = {n for n, _ in _COUNTED_FIGURE.findall(fact_text)}
+    return counted == {m.group(1)}
 
 
 # Asking which city, county or town: a fact that names only the province does not say.

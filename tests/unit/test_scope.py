@@ -3,7 +3,7 @@ figure and levels of place."""
 import pytest
 
 from bot.pipeline.scope import (Scope, other_kind_of_figure, other_months, other_relative_year, several_years,
-                                unlisted_items, unstated_detail)
+                                unlisted_items, unstated_detail, within_a_total)
 
 
 def test_a_fact_dated_in_other_months_does_not_answer():
@@ -151,3 +151,17 @@ def test_one_years_figure_is_not_answered_by_a_total_over_several_years():
     assert not several_years("2008年以来山西有多少个集体获评五一劳动奖状", total)  # a span asked
     assert not several_years("今年山西五一表彰名额是多少", "今年五一表彰把名额压缩为292个。")  # not a total
     assert not several_years("2013年上半年新建了多少工会", "2013年上半年，3年来首次……新建工会3393个。")  # the fact names its year
+
+
+def test_a_count_within_a_quoted_total_is_answered_only_by_a_fact_that_counts_more():
+    total = "山西省总工会近3年来荣获省部级以上先进荣誉67项。"
+    assert within_a_total("67项荣誉里，国家级的有几项", total)
+    assert within_a_total("那67项荣誉当中国家级的占多少", total)
+    assert not within_a_total("67项荣誉里，国家级的有几项", "67项荣誉中，国家级12项。")  # it counts them
+    assert not within_a_total("近3年获得了多少项荣誉", total)                           # no count within
+
+
+def test_the_month_is_answered_only_by_a_fact_that_gives_one():
+    assert unstated_detail("新华社是2012年几月报道的", "2012年，新华社专题报道了山西工资集体协商工作。")
+    assert not unstated_detail("推进会是2011年几月开的", "2011年11月，省总在汾阳召开了推进会。")
+    assert not unstated_detail("组建月是每年几月", "山西每年的6月份集中开展工会组建月活动。")
