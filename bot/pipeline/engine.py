@@ -34,6 +34,9 @@ _REASONS = frozenset({"effect"})  # why and how are read off words too loosely (
 # How many times something was held (搞了几回, 开了多少次), and how a fact counts times (26场, 3次).
 _ASKS_TIMES = re.compile(r"(?<!第)(多少|几)(次|回|场|届|趟)")  # not 第几届: which one
 _STATES_TIMES = re.compile(r"(\d+|[一二两三四五六七八九十]+)(次|回|场|届)")
+# What something was called before (以前叫啥, 前身), and how a fact states a change (从“A”进入“B”).
+_ASKS_BEFORE = re.compile(r"(以前|原来|之前|过去|原先|早先)(叫|是)|前身")
+_STATES_CHANGE = re.compile(r"从[^，。]{1,20}(进入|变为|变成|改为|改成|转为|升级为)")
 # Answered once at load: jieba's and pypinyin's dictionaries load lazily.
 
 
@@ -112,14 +115,15 @@ class Engine:
 
     def _stating_what_is_asked(self, reading, verdicts: tuple) -> frozenset[str]:
         """For an effect question (效果怎么样), the candidates that state an effect; for how many
-        times (搞了几回), those that count times (26场): the decision takes them first among the
-        accepted ones. No fact is accepted or refused by this, and every probability stays the
+        times (搞了几回), those that count times (26场); for what it was before (以前叫啥), those that
+        state a change (从“井口接待站”进入…): the decision takes them first among the accepted ones. No fact is accepted or refused by this, and every probability stays the
         verifier's."""
         asked = reading.asks & _REASONS
         profiles = self.verifier.model.profiles
-        times = bool(_ASKS_TIMES.search(reading.text))
+        wanted = [rx for ask, rx in ((_ASKS_TIMES, _STATES_TIMES), (_ASKS_BEFORE, _STATES_CHANGE))
+                  if ask.search(reading.text)]
         return frozenset(v.fact_id for v in verdicts if asked & profiles[v.fact_id].states
-                         or (times and _STATES_TIMES.search(self.base.by_id(v.fact_id).text)))
+                         or any(rx.search(self.base.by_id(v.fact_id).text) for rx in wanted))
 
     def _cannot_state(self, text: str, fact_text: str) -> bool:
         """Facts about a fact that no score overrules: dated in other months than asked, or not

@@ -211,3 +211,9 @@ def test_a_how_many_times_question_takes_first_the_facts_that_count_times(engine
     assert "evaluation-procedure" not in part.first            # 不低于15名: people, not times
     ordinal, _ = engine.examine(engine.prepare("职工读书节办到第几届了"))
     assert not ordinal.first                                   # 第几届 asks which one, not how many
+
+
+def test_what_it_was_called_before_takes_first_the_fact_that_states_the_change(engine):
+    part, _ = engine.examine(engine.prepare("井口的群众安全站原来叫什么"))
+    assert "safety-new-stage" in part.first                    # 从“井口接待站”进入“煤矿井口群众工作站”
+    assert "safety-notice-2009-05" not in part.first           # 明确提出…建立井口群众安全工作站: no change
