@@ -107,9 +107,10 @@ def decide(whole: Part, parts: list[Part], settings, out_of_scope: str = "") -> 
     if best:
         cited.append(best[0])
     for part in parts:  # each part adds its best accepted fact that is not cited yet
-        fresh = [a for a in _accepted(part, threshold) if a[0].fact_id not in {h.fact_id for h, _ in cited}]
+        ids = {h.fact_id for h, _ in cited}
+        fresh = next((a for a in _accepted(part, threshold) if a[0].fact_id not in ids), None)
         if fresh:
-            cited.append(fresh[0])
+            cited.append(fresh)
     if not cited:
         top = max(whole.verdicts, key=lambda v: v.p)
         return Decision(ABSTAIN, reason=f"unverified:{top.p:.2f}:{top.fact_id}")

@@ -116,8 +116,8 @@ class Engine:
     def _stating_what_is_asked(self, reading, verdicts: tuple) -> frozenset[str]:
         """For an effect question (效果怎么样), the candidates that state an effect; for how many
         times (搞了几回), those that count times (26场); for what it was before (以前叫啥), those that
-        state a change (从“井口接待站”进入…): the decision takes them first among the accepted ones. No fact is accepted or refused by this, and every probability stays the
-        verifier's."""
+        state a change (从“井口接待站”进入…): the decision takes them first among the accepted ones.
+        No fact is accepted or refused by this, and every probability stays the verifier's."""
         asked = reading.asks & _REASONS
         profiles = self.verifier.model.profiles
         wanted = [rx for ask, rx in ((_ASKS_TIMES, _STATES_TIMES), (_ASKS_BEFORE, _STATES_CHANGE))
@@ -126,12 +126,8 @@ class Engine:
                          or any(rx.search(self.base.by_id(v.fact_id).text) for rx in wanted))
 
     def _cannot_state(self, text: str, fact_text: str) -> bool:
-        """Facts about a fact that no score overrules: dated in other months than asked, or not
-        covering a year named relative to the article's; without an amount of money, an age, a
-        home town or a span of time when one is asked; naming no city, no other province, or no
-        place at all, when one is asked; the province's figure when a city's is asked; holding
-        fewer items than the group whose items are asked; or quoting no words, or giving no day,
-        when those are asked."""
+        """Facts about a fact that no score overrules (bot/pipeline/scope.py): the fact does not give
+        the month, year, place, kind of figure, items, words, person or organisation asked."""
         scope = self.scope
         return (other_months(text, fact_text) or other_kind_of_figure(text, fact_text)
                 or scope.other_level_of_place(text, fact_text) or scope.other_province(text, fact_text)
@@ -187,13 +183,17 @@ class Engine:
         if unnamed:  # 太钢集团工会今年搞了哪些活动: no fact of the article is about 太钢
             return Examined(whole, (), reading, f"org:{unnamed[0]}")
         parts = tuple(self.examine(p, clock)[0] for p in split_parts(text, self.scope.article))
-        if not parts and not any(v.p >= self.settings.min_verified for v in whole.verdicts):
+        if not parts and not self._accepts(whole):
             # 2011年…比2010年多多少, which no fact states whole: each year asked on its own. A
             # comparison needs both sides: with one year unstated, no part answers it.
             years = tuple(self.examine(p, clock)[0] for p in year_than(text))
-            if all(any(v.p >= self.settings.min_verified for v in y.verdicts) for y in years):
+            if all(map(self._accepts, years)):
                 parts = years
         return Examined(whole, parts, reading, "")
+
+    def _accepts(self, part: Part) -> bool:
+        """Whether the verifier accepts any candidate of the part."""
+        return any(v.p >= self.settings.min_verified for v in part.verdicts)
 
     def decision(self, examined: "Examined", settings=None) -> Decision:
         """The decision for an examined question (`settings` to try other thresholds)."""

@@ -20,7 +20,7 @@ from bot.knowledge.facts import squeeze
 from bot.knowledge.lexicon import word_frequency
 from bot.knowledge.numbers import numbers_in
 from bot.pipeline.normalize import normalize
-from bot.pipeline.text import (ASKS, YEAR, Article, bigrams, figure_classes, idf, named_in, names_in,
+from bot.pipeline.text import (ASKS, COMMON_NAME, YEAR, Article, bigrams, figure_classes, idf, named_in, names_in,
                                neighbours, org_names_in, quoted_figures, read, sounds_in, states, syllables,
                                unit_of)
 
@@ -86,15 +86,11 @@ def profile_facts(base) -> tuple[Article, dict[str, FactProfile]]:
     return article, profiles
 
 
-# A name this common in general Chinese is a word, not an organisation's name (as `names_in`).
-_COMMON_NAME = 800
-
-
 def unnamed_organisations(view: "QuestionView") -> list[str]:
     """The organisations a question names and the article never does, by a name that is neither
     a verb nor a common word (太钢集团, 同煤集团; not 加入工会, 觉得工会, 地方工会)."""
     tags = dict(view.reading.tokens) if view.reading is not None else {}
-    return [o for o in view.unknown_orgs if not tags.get(o, "").startswith("v") and word_frequency(o) < _COMMON_NAME]
+    return [o for o in view.unknown_orgs if not tags.get(o, "").startswith("v") and word_frequency(o) < COMMON_NAME]
 
 
 @dataclass

@@ -158,9 +158,9 @@ def other_relative_year(question: str, fact_text: str, year: int) -> bool:
 
 
 # One year asked (今年, 2012年; not 2012年以来), and a figure totalled over several years (5年来, 近3年).
-_ONE_YEAR = re.compile(r"(今年|去年|前年|(?<!\d)(?:19|20)\d\d年)(?!以来|来|至|到|[-—~～]|和|与|、)")
+_A_YEAR = re.compile(rf"今年|{_RELATIVE_YEAR.pattern}|{_FULL_YEAR.pattern}")
+_ONE_YEAR = re.compile(rf"({_A_YEAR.pattern})(?!以来|来|至|到|[-—~～]|和|与|、)")
 _YEARS_TOTAL = re.compile(r"(近|这)?(?<![\d.])[\d一二两三四五六七八九十]+年(来|以来|间|中|里)")
-_A_YEAR = re.compile(r"今年|去年|前年|(?<!\d)(?:19|20)\d\d年")
 
 
 def several_years(question: str, fact_text: str) -> bool:
@@ -170,7 +170,7 @@ def several_years(question: str, fact_text: str) -> bool:
 
 
 class Scope:
-    """The article's years and places, read once."""
+    """The article's years, places, people and organisations, read once."""
 
     def __init__(self, article: str, year: int, named_places: tuple[str, ...] = (),
                  organizations: tuple[str, ...] = (), people: tuple[str, ...] = ()):

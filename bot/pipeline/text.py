@@ -139,6 +139,10 @@ def org_names_in(reading: Reading) -> list[str]:
             and not _NOT_A_NAME.search(w) and not _ORG_KIND.fullmatch(w) and _ORG_KIND.fullmatch(tokens[i + 1][0])]
 
 
+# A word this common in general Chinese (jieba's count) is a word, not a name.
+COMMON_NAME = 800
+
+
 def names_in(reading: Reading) -> list[str]:
     """Names a text uses: jieba's proper nouns, and the word (or two characters) before an
     organisation's kind (晋煤集团 → 晋煤, 太原地铁公司 → 地铁)."""
@@ -151,7 +155,7 @@ def names_in(reading: Reading) -> list[str]:
             out.append(word)
     for m in re.finditer(r"([\u4e00-\u9fff]{2})" + _ORG_KIND.pattern, reading.text):
         name = m.group(1)
-        if not _NOT_A_NAME.search(name) and word_frequency(name) < 800:
+        if not _NOT_A_NAME.search(name) and word_frequency(name) < COMMON_NAME:
             out.append(name)
     return list(dict.fromkeys(out))
 
