@@ -43,15 +43,19 @@ _ASKS_DAY = re.compile(r"几号|几日|哪天|哪一天|具体(日期|哪天|是
 _STATES_DAY = re.compile(r"\d{1,2}[日号]")
 _ASKS_MONTH = re.compile(r"几月|哪个月|哪一个月|什么月份|which month")
 _STATES_MONTH = re.compile(r"\d{1,2}月|[一二三四五六七八九十]+月|月份|上半年|下半年")
+_ASKS_YEAR = re.compile(r"哪一?年|哪个年份|什么年份|几几年|\b(which|what) year\b")
+_STATES_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)|今年|去年|前年|当年")
 
 
 def unstated_detail(question: str, fact_text: str) -> bool:
     """Whether the question asks the words of an instruction or document and the fact quotes
-    none (原国家领导人王兆国等作了重要批示), or asks the day or the month and the fact gives none
-    (2011年11月，省总在汾阳召开了推进会: 11月几号 is not stated; 2012年，新华社…: nor which month)."""
+    none (原国家领导人王兆国等作了重要批示), or asks the day, the month or the year and the fact gives
+    none (2011年11月，省总在汾阳召开了推进会: 11月几号 is not stated; 2012年，新华社…: nor which month;
+    省委书记先后两次作出重要批示: nor which year)."""
     return bool((_ASKS_WORDING.search(question) and not _QUOTES_WORDING.search(fact_text))
                 or (_ASKS_DAY.search(question) and not _STATES_DAY.search(fact_text))
-                or (_ASKS_MONTH.search(question) and not _STATES_MONTH.search(fact_text)))
+                or (_ASKS_MONTH.search(question) and not _STATES_MONTH.search(fact_text))
+                or (_ASKS_YEAR.search(question) and not _STATES_YEAR.search(fact_text)))
 
 
 def other_months(question: str, fact_text: str) -> bool:
@@ -123,6 +127,7 @@ PROVINCES = ("北京", "天津", "河北", "内蒙古", "辽宁", "吉林", "黑
              "陕西", "甘肃", "青海", "宁夏", "新疆", "台湾", "香港", "澳门")
 # Asking where an event took place (not 在哪个单位, 在哪天, 在哪里推行).
 _ASKS_WHERE = re.compile(r"(在(哪里|哪儿|哪|什么地方|啥地方)|哪里|哪儿|什么地方|啥地方)(开|召开|举行|举办|办)|地点|会址|"
+                         r"(哪个|哪家|什么|啥)(会场|场馆|礼堂|会堂|宾馆|酒店|饭店|会议室|大厅|场地)|"
                          r"where was .* held")
 # Where the article itself is: never "another place", nor a city.
 HOME = ("山西", "全省", "全国")
@@ -130,7 +135,8 @@ HOME = ("山西", "全省", "全国")
 
 # Asking a person's name by their role (那位书记叫什么, 拿第一的选手是谁): a fact naming none of the
 # article's people does not say.
-_ASKS_NAME = re.compile(r"(书记|主席|领导|记者|选手|干部|劳模|局长|厂长|经理|主任|冠军|获奖者|人)"
+_ASKS_NAME = re.compile(r"(书记|主席|领导|记者|选手|干部|劳模|局长|厂长|矿长|经理|董事长|老总|一把手|负责人|带头人|"
+                        r"主任|处长|科长|部长|会长|站长|班长|队长|组长|冠军|获奖者|人)"
                         r"(的名字|叫什么|叫啥|姓什么|是谁|是哪位|名字)")
 # Asking which company or unit (哪家企业的队伍): a fact naming no organisation does not say.
 _ASKS_WHICH_ORG = re.compile(r"哪(一?家|一?个)(企业|公司|单位|厂|矿|煤矿|集团)|什么(企业|公司|单位)")

@@ -72,6 +72,9 @@ def test_the_words_or_the_day_are_answered_only_by_a_fact_that_gives_them():
     assert not unstated_detail("谁作了批示", remark)
     assert unstated_detail("汾阳那次推进会具体是11月几号开的", "2011年11月，省总在汾阳召开了推进会。")
     assert not unstated_detail("全委会是哪天开的", "2013年3月25日，山西省总工会召开全委会。")
+    assert unstated_detail("两次批示分别是哪一年作的", asked)                  # no year stated
+    assert not unstated_detail("哪一年作的批示", remark)
+    assert not unstated_detail("今年定为什么年", "山西省总工会把2013年确定为“调查研究年”。")  # not a year asked
 
 
 def test_where_it_took_place_is_answered_only_by_a_fact_that_names_a_place():
@@ -81,6 +84,8 @@ def test_where_it_took_place_is_answered_only_by_a_fact_that_names_a_place():
     assert not scope.no_venue("推进会在哪开的", "2011年11月，省总在汾阳召开了推进会。")
     assert not scope.no_venue("全委会是哪天开的", "2013年3月25日，山西省总工会召开十二届五次全委（扩大）会议。")
     assert not scope.no_venue("他在哪个单位上班", "省电建二公司焊工贾向东。")
+    assert scope.no_venue("全委会是在哪个会场开的", "2013年3月25日，山西省总工会召开十二届五次全委（扩大）会议。")
+    assert scope.no_venue("表彰大会在什么礼堂办的", "省四套班子主要领导亲临全省五一表彰大会。")
 
 
 def test_a_city_of_the_article_is_not_answered_by_the_provinces_figure():
@@ -123,6 +128,7 @@ def test_a_name_asked_by_role_is_answered_only_by_a_fact_that_names_one_of_the_a
     unnamed = "省委书记先后两次作出重要批示。"
     assert scope.unnamed_person("那位省委书记叫什么名字", unnamed)
     assert scope.unnamed_person("拿第一的选手是谁", "山西焊工获得个人第一名。")
+    assert scope.unnamed_person("新班子的一把手叫什么", "2008年9月首钢长钢新班子到任。")
     assert not scope.unnamed_person("省总工会主席是谁", "省总工会主席田喜荣在基层调研。")
     assert not scope.unnamed_person("是谁把名额压缩为292个的", "山西省总把名额压缩为292个。")  # no role asked
 
