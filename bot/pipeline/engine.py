@@ -205,7 +205,7 @@ class Engine:
             top = max(examined.whole.verdicts, key=lambda v: v.p)
             subject, missing = self.verifier.gap(examined.reading, top.fact_id)
             named = examined.out_of_scope.startswith("org:")
-            unknown = examined.out_of_scope[4:] if named else next(iter(examined.reading.unknown_names), "")
+            unknown = examined.out_of_scope[4:] if named else self.verifier.unknown_name(examined.reading)
             decision = dataclasses.replace(decision, subject=subject, missing=missing, unknown=unknown)
         return decision
 

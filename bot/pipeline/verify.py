@@ -129,6 +129,17 @@ class Verifier:
         missing.append(run)
         return subject, tuple(m for m in missing if len(m) >= 2)[:2]
 
+    def unknown_name(self, qv: QuestionView) -> str:
+        """The first name the question uses that the article does not, unless jieba cut it
+        across one of the article's words (省委书记对 → 记对, 拉人建工会 → 人建: an artefact of the
+        cut, not a name to tell the user the article leaves out)."""
+        article = self.model.article.text
+        for name in qv.unknown_names:
+            start = qv.text.find(name)
+            if start >= 0 and not _straddles(qv.text, start, start + len(name), article):
+                return name
+        return ""
+
     def explain(self, qv: QuestionView, fact_id: str) -> dict[str, float]:
         """The feature values behind one verdict, by name (for `python -m bot explain`)."""
         row = self.features.pairs(qv, [fact_id])[0]

@@ -83,6 +83,15 @@ def test_near_misses_abstain_without_figures(engine, question, reason, says):
     assert answer.reason.startswith(reason)
 
 
+@pytest.mark.parametrize("question, artefact", [
+    ("省委书记对工会组建工作的两次批示分别是哪一年作的", "记对"),   # 书记 is the article's word
+    ("他们那边拉人建工会的时候给会员发补贴吗", "人建"),             # 组建工作: 建工 is the article's
+])
+def test_an_abstention_never_names_a_word_cut_across_the_articles_own(engine, question, artefact):
+    answer = engine.answer(question)
+    assert answer.abstained and artefact not in plain(answer.reply)
+
+
 @pytest.mark.parametrize("question, figure", [
     ("全省加入工会的会员一共有多少人", "7706467"),         # a common word before 工会
     ("要管好工会经费，山西开了几次现场推进会", "3次"),      # a rare verb before 工会
