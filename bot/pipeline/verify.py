@@ -24,6 +24,8 @@ _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 _GENERAL = {"山西", "全省", "全国", "工会", "职工", "文章", "我们", "今年", "去年", "目前", "现在"}
 # A missing word is named back to the user only if it is a common word (jieba's count), not a typo.
 _COMMON = 100
+# Nouns that name no attribute (什么时候, 这事情): never what the article leaves out.
+_VAGUE = {"时候", "事情", "事儿", "东西", "样子"}
 
 # The code that defines the features and fits the model: its digest goes in the index
 # manifest, so an index trained by other code is stale (and rebuilt by `make index`).
@@ -120,7 +122,8 @@ class Verifier:
         for word, tag in qv.reading.tokens:
             start, pos = pos, pos + len(word)
             if (_CJK_WORD.fullmatch(word) and word not in STOPWORDS and tag.startswith(("n", "vn"))
-                    and word not in subject and not article.knows(word) and word_frequency(word) >= _COMMON
+                    and word not in subject and word not in _VAGUE and not article.knows(word)
+                    and word_frequency(word) >= _COMMON
                     and not _straddles(qv.text, start, pos, article.text)):
                 run += word
             elif run:

@@ -92,6 +92,21 @@ def test_an_abstention_never_names_a_word_cut_across_the_articles_own(engine, qu
     assert answer.abstained and artefact not in plain(answer.reply)
 
 
+def test_an_abstention_names_what_is_asked_not_a_vague_noun(engine):
+    answer = engine.answer("他们那边拉人建工会的时候给会员发补贴吗")
+    first = plain(answer.reply).splitlines()[0]
+    assert answer.abstained and "补贴" in first and "时候" not in first
+
+
+@pytest.mark.parametrize("question, figure", [
+    ("How many May Day awards will be given in Shanxi this year?", "292"),        # the commendation
+    ("How many May Day labour awards did Shanxi win in five years?", "33"),       # the national award
+])
+def test_english_may_day_awards(engine, question, figure):
+    answer = engine.answer(question)
+    assert not answer.abstained and figure in plain(answer.reply).splitlines()[0]
+
+
 @pytest.mark.parametrize("question, figure", [
     ("全省加入工会的会员一共有多少人", "7706467"),         # a common word before 工会
     ("要管好工会经费，山西开了几次现场推进会", "3次"),      # a rare verb before 工会
