@@ -129,6 +129,9 @@ PROVINCES = ("北京", "天津", "河北", "内蒙古", "辽宁", "吉林", "黑
 _ASKS_WHERE = re.compile(r"(在(哪里|哪儿|哪|什么地方|啥地方)|哪里|哪儿|什么地方|啥地方)(开|召开|举行|举办|办)|地点|会址|"
                          r"(哪个|哪家|什么|啥)(会场|场馆|礼堂|会堂|宾馆|酒店|饭店|会议室|大厅|场地)|"
                          r"where was .* held")
+# Asking which organisation hosted it (在哪个单位开的): a fact naming only a city does not say.
+_ASKS_HOST = re.compile(r"在(哪|哪一?个|哪一?家)(单位|企业|公司|煤矿|矿|厂|集团)(开|召开|举行|举办|办)")
+_HOSTED = re.compile(r"[在于][^，,。；;]{0,12}(集团|公司|煤矿|矿|厂|单位|企业)")
 # Where the article itself is: never "another place", nor a city.
 HOME = ("山西", "全省", "全国")
 
@@ -188,10 +191,16 @@ class Scope:
         self.cities = tuple(p for p in named_places if p not in HOME)  # 太原, 阳泉, 北格镇…
         where = sorted({*named_places, *organizations}, key=len, reverse=True)
         self._venue = re.compile(rf"[在于到赴]({'|'.join(map(re.escape, where))})") if where else None
+        hosts = sorted(organizations, key=len, reverse=True)
+        self._host = re.compile(rf"[在于到赴]({'|'.join(map(re.escape, hosts))})") if hosts else None
 
     def no_venue(self, question: str, fact_text: str) -> bool:
         """Whether the question asks where something took place and the fact names no place for
-        it (在什么地方开的 against 山西省总工会召开十二届五次全委（扩大）会议: 山西 is who met)."""
+        it (在什么地方开的 against 山西省总工会召开十二届五次全委（扩大）会议: 山西 is who met), or asks
+        which organisation hosted it and the fact names only a city (在哪个单位开的 against 省总在汾阳
+        召开了推进会)."""
+        if _ASKS_HOST.search(question):  # which organisation: a city is not enough
+            return not (_HOSTED.search(fact_text) or (self._host and self._host.search(fact_text)))
         return bool(_ASKS_WHERE.search(question)) and not (
             self._names_a_city(fact_text) or (self._venue and self._venue.search(fact_text)))
 

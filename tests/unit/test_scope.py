@@ -84,6 +84,8 @@ def test_where_it_took_place_is_answered_only_by_a_fact_that_names_a_place():
     assert not scope.no_venue("推进会在哪开的", "2011年11月，省总在汾阳召开了推进会。")
     assert not scope.no_venue("全委会是哪天开的", "2013年3月25日，山西省总工会召开十二届五次全委（扩大）会议。")
     assert not scope.no_venue("他在哪个单位上班", "省电建二公司焊工贾向东。")
+    assert scope.no_venue("推进会具体是在哪个单位开的", "2011年11月，省总在汾阳召开了推进会。")
+    assert not scope.no_venue("现场会是在哪家企业开的", "2011年3月22日，山西省总在西山煤电集团公司召开现场会。")
     assert scope.no_venue("全委会是在哪个会场开的", "2013年3月25日，山西省总工会召开十二届五次全委（扩大）会议。")
     assert scope.no_venue("表彰大会在什么礼堂办的", "省四套班子主要领导亲临全省五一表彰大会。")
 
