@@ -20,6 +20,9 @@ _KINDS = (
     # where a person comes from: stated only as 籍贯, 出生于…, 老家… or …人 after a place
     (re.compile(r"哪[里哩儿]人|什么地方人|老家|籍贯|出生地|出生在哪|家乡|hometown|where .* from"),
      re.compile(r"籍贯|出生于|出生在|老家|家乡|[省市县镇村]人[，。,]")),
+    # a profit: stated only as a profit figure (a loss made up, 扭亏为盈, gives none)
+    (re.compile(r"赚了?(多少|几)|挣了?(多少|几)|盈利(了|是)?(多少|几)|利润(是|有)?(多少|几)|how much profit"),
+     re.compile(r"(盈利|利润|赚|净利)[^，,。]{0,6}\d|\d[^，,。]{0,6}(盈利|利润)")),
     # how long something has gone on: stated as a span (5年来, 连续4年, 经过4年, 3个月), not a date
     (re.compile(r"(多少年了?|几年了|多长时间|多久|how long)(?![^，,。？?]{0,6}一[次回])"),  # not 多久开一次
      re.compile(r"(?<![\d.])\d{1,2}个?年(?!\d)|[一二两三四五六七八九十]+个?年|\d+周年|\d+个?(月|天)|历时")),
@@ -27,8 +30,8 @@ _KINDS = (
 
 
 def other_kind_of_figure(question: str, fact_text: str) -> bool:
-    """Whether the question asks an amount of money, an age, where someone comes from or how long
-    something has gone on, and the fact states none (具体省了多少钱 against a fact that gives a percentage; 贾向东今年多少岁
+    """Whether the question asks an amount of money, an age, where someone comes from, a profit or how
+    long something has gone on, and the fact states none (具体省了多少钱 against a fact that gives a percentage; 贾向东今年多少岁
     against his prize; 田喜荣老家在哪 against a caption naming his office)."""
     return any(asks.search(question) and not states.search(fact_text) for asks, states in _KINDS)
 

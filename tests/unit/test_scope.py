@@ -42,6 +42,10 @@ PRIZE = "2013年山西工会推出了山西新一代劳模典型、省电建二�
     ("职代会多久开一次", "山西建工集团坚持每年召开两次职代会。", False),  # how often is not how long
     ("文艺骨干培训搞了几年了", "山西省总连续两年在全省大规模开展基层职工文艺骨干培训。", False),
     ("横幅上庆祝党成立多少年", "版面横幅：热烈庆祝中国共产党成立90周年。", False),
+    ("扭亏为盈后全年赚了多少钱", "2009年，长钢在消化上半年亏损4.5亿元的情况下，全年扭亏为盈。", True),  # a loss made up
+    ("全年盈利多少", "全年实现盈利2.3亿元。", False),
+    ("Did Changgang make a profit in 2009?", "2009年，长钢在消化上半年亏损4.5亿元的情况下，全年扭亏为盈。", False),  # not an amount
+    ("上半年亏了多少钱", "2009年，长钢在消化上半年亏损4.5亿元的情况下，全年扭亏为盈。", False),
 ])
 def test_money_an_age_or_a_home_town_is_answered_only_by_a_fact_that_states_one(question, fact, other):
     assert other_kind_of_figure(question, fact) is other
