@@ -181,6 +181,12 @@ def several_years(question: str, fact_text: str) -> bool:
     return bool(_ONE_YEAR.search(question) and _YEARS_TOTAL.search(fact_text) and not _A_YEAR.search(fact_text))
 
 
+def _at(names: set[str]) -> re.Pattern | None:
+    """A pattern for one of `names` after 在, 于, 到 or 赴 (在汾阳, 于西山煤电集团公司), longest first."""
+    ordered = sorted(names, key=len, reverse=True)
+    return re.compile(rf"[在于到赴]({'|'.join(map(re.escape, ordered))})") if ordered else None
+
+
 class Scope:
     """The article's years, places, people and organisations, read once."""
 
@@ -192,10 +198,8 @@ class Scope:
         self.years = set(YEAR.findall(article)) | {str(year)}
         self.places = tuple(p for p in places() if p not in article)
         self.cities = tuple(p for p in named_places if p not in HOME)  # 太原, 阳泉, 北格镇…
-        where = sorted({*named_places, *organizations}, key=len, reverse=True)
-        self._venue = re.compile(rf"[在于到赴]({'|'.join(map(re.escape, where))})") if where else None
-        hosts = sorted(organizations, key=len, reverse=True)
-        self._host = re.compile(rf"[在于到赴]({'|'.join(map(re.escape, hosts))})") if hosts else None
+        self._venue = _at({*named_places, *organizations})
+        self._host = _at(set(organizations))
 
     def no_venue(self, question: str, fact_text: str) -> bool:
         """Whether the question asks where something took place and the fact names no place for
