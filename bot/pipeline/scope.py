@@ -46,8 +46,8 @@ _ASKS_DAY = re.compile(r"几号|几日|哪天|哪一天|具体(日期|哪天|是
 _STATES_DAY = re.compile(r"\d{1,2}[日号]")
 _ASKS_MONTH = re.compile(r"几月|哪个月|哪一个月|什么月份|which month")
 _STATES_MONTH = re.compile(r"\d{1,2}月|[一二三四五六七八九十]+月|月份|上半年|下半年")
+# Asking which year; how a fact gives one is _STATES_YEAR, below with the other year patterns.
 _ASKS_YEAR = re.compile(r"哪一?年|哪个年份|什么年份|几几年|\b(which|what) year\b")
-_STATES_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)|今年|去年|前年|当年")
 
 
 def unstated_detail(question: str, fact_text: str) -> bool:
@@ -132,8 +132,10 @@ PROVINCES = ("北京", "天津", "河北", "内蒙古", "辽宁", "吉林", "黑
 _ASKS_WHERE = re.compile(r"(在(哪里|哪儿|哪|什么地方|啥地方)|哪里|哪儿|什么地方|啥地方)(开|召开|举行|举办|办)|地点|会址|"
                          r"(哪个|哪家|什么|啥)(会场|场馆|礼堂|会堂|宾馆|酒店|饭店|会议室|大厅|场地)|"
                          r"where was .* held")
+# The kinds of unit a question asks for by 哪个/哪家 (哪家企业, 在哪个单位开的).
+_UNIT = r"(企业|公司|单位|厂|矿|煤矿|集团)"
 # Asking which organisation hosted it (在哪个单位开的): a fact naming only a city does not say.
-_ASKS_HOST = re.compile(r"在(哪|哪一?个|哪一?家)(单位|企业|公司|煤矿|矿|厂|集团)(开|召开|举行|举办|办)")
+_ASKS_HOST = re.compile(rf"在(哪|哪一?个|哪一?家){_UNIT}(开|召开|举行|举办|办)")
 _HOSTED = re.compile(r"[在于][^，,。；;]{0,12}(集团|公司|煤矿|矿|厂|单位|企业)")
 # Where the article itself is: never "another place", nor a city.
 HOME = ("山西", "全省", "全国")
@@ -145,7 +147,7 @@ _ASKS_NAME = re.compile(r"(书记|主席|领导|记者|选手|干部|劳模|局�
                         r"主任|处长|科长|部长|会长|站长|班长|队长|组长|冠军|获奖者|人)"
                         r"(的名字|叫什么|叫啥|姓什么|是谁|是哪位|名字)")
 # Asking which company or unit (哪家企业的队伍): a fact naming no organisation does not say.
-_ASKS_WHICH_ORG = re.compile(r"哪(一?家|一?个)(企业|公司|单位|厂|矿|煤矿|集团)|什么(企业|公司|单位)")
+_ASKS_WHICH_ORG = re.compile(rf"哪(一?家|一?个){_UNIT}|什么(企业|公司|单位)")
 _NAMES_AN_ORG = re.compile(r"集团|公司|煤矿|工厂|[处局厅]|部门|单位")
 
 
@@ -171,6 +173,8 @@ def other_relative_year(question: str, fact_text: str, year: int) -> bool:
 
 # One year asked (今年, 2012年; not 2012年以来), and a figure totalled over several years (5年来, 近3年).
 _A_YEAR = re.compile(rf"今年|{_RELATIVE_YEAR.pattern}|{_FULL_YEAR.pattern}")
+# A year a fact gives, also bare (晋工发[2010]49号) or as 当年: what answers which year (_ASKS_YEAR).
+_STATES_YEAR = re.compile(rf"{_A_YEAR.pattern}|(?<!\d)(?:19|20)\d\d(?!\d)|当年")
 _ONE_YEAR = re.compile(rf"({_A_YEAR.pattern})(?!以来|来|至|到|[-—~～]|和|与|、)")
 _YEARS_TOTAL = re.compile(r"(近|这)?(?<![\d.])[\d一二两三四五六七八九十]+年(来|以来|间|中|里)")
 
